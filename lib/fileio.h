@@ -1,0 +1,17 @@
+/* Reading small kernel files (cgroup, /proc) whole, relative to a root
+ * directory so tests can point the daemon at fixture trees. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read the whole file at path (absolute, or relative to dirfd) into a
+ * malloc'd NUL-terminated string. Caps at max bytes (-EFBIG beyond).
+ * Returns length or negative errno. */
+long read_file_at(int dirfd, const char *path, size_t max, char **out);
+#define READ_MAX_DEFAULT (4u << 20)
+
+/* Parse a decimal unsigned, allowing trailing whitespace. "max" gives
+ * UINT64_MAX. Returns 0 or -EINVAL / -ERANGE. */
+int parse_u64(const char *s, uint64_t *out);
+/* Like parse_u64 for a signed value ("-1" allowed). */
+int parse_i64(const char *s, int64_t *out);
