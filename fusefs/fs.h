@@ -1,0 +1,24 @@
+/* The two FUSE filesystems procviewd serves:
+ *  - per-reader, at MOUNTPOINT: content depends on who reads (direct_io);
+ *  - per-container, at MOUNTPOINT/containers: <pid>-<starttime>/... fixed
+ *    to one container, so pages can be cached (no OPEN, exact sizes). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "resolve.h"
+#include "view.h"
+
+struct fuse_session;
+
+struct fs_opts {
+	const struct view_ctx *ctx;
+	struct resolver *resolver;
+	unsigned staleness_ms; /* per-container freshness bound */
+};
+
+struct fuse_session *fs_reader_new(const struct fs_opts *o, const char *fsname);
+struct fuse_session *fs_containers_new(const struct fs_opts *o, const char *fsname);
+/* Call fn on each live per-container entry (sampler); drop dead ones. */
+void fs_containers_sweep(void (*fn)(struct container *c, void *data), void *data);
+size_t fs_containers_count(void);

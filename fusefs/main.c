@@ -1,0 +1,434 @@
+/* procviewd: the shared FUSE daemon. Parses options, clears a stale
+ * mount, mounts the per-reader and per-container filesystems, and runs
+ * the load-average sampler until told to stop. */
+#define FUSE_USE_VERSION 312
+#include "fs.h"
+#include "log.h"
+#include "mountpoint.h"
+#include "procfs.h"
+#include "resolve.h"
+#include "util.h"
+#include "view.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define DEFAULT_MOUNTPOINT "/var/lib/procview"
+
+struct options {
+	bool foreground;
+	const char *cgroup_root, *proc_root, *sys_root;
+	const char *mountpoint;
+	bool cpu_quota, loadavg;
+	unsigned staleness_ms;
+	int log_level;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: procviewd [OPTIONS] [MOUNTPOINT]\n"
+		"Serve /proc and /sys CPU views for containers from their cgroups.\n"
+		"MOUNTPOINT defaults to " DEFAULT_MOUNTPOINT ".\n\n"
+		"  -f, --foreground       stay in the foreground, log to stderr too\n"
+		"      --cgroup-root DIR  cgroup tree to read (default /sys/fs/cgroup)\n"
+		"      --proc-root DIR    host /proc to read (default /proc)\n"
+		"      --sys-root DIR     host /sys to read (default /sys)\n"
+		"      --no-cpu-quota     count CPUs from the cpuset only, ignore CFS quota\n"
+		"      --no-loadavg       show the host's loadavg instead of the container's\n"
+		"      --staleness MS     per-container files may lag by this much (default 100)\n"
+		"      --log-level LEVEL  error, warning, info (default) or debug\n"
+		"  -h, --help             show this help\n"
+		"  -V, --version          show the version\n");
+}
+
+static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "procviewd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG };
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "cgroup-root", required_argument, NULL, O_CG },
+		{ "proc-root", required_argument, NULL, O_PROC },
+		{ "sys-root", required_argument, NULL, O_SYS },
+		{ "no-cpu-quota", no_argument, NULL, O_NOQUOTA },
+		{ "no-loadavg", no_argument, NULL, O_NOLOAD },
+		{ "staleness", required_argument, NULL, O_STALE },
+		{ "log-level", required_argument, NULL, O_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	int c;
+
+	*o = (struct options){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
+			       .sys_root = "/sys", .mountpoint = DEFAULT_MOUNTPOINT,
+			       .cpu_quota = true, .loadavg = true, .staleness_ms = 100,
+			       .log_level = LOG_INFO };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->foreground = true;
+			break;
+		case O_CG:
+			o->cgroup_root = optarg;
+			break;
+		case O_PROC:
+			o->proc_root = optarg;
+			break;
+		case O_SYS:
+			o->sys_root = optarg;
+			break;
+		case O_NOQUOTA:
+			o->cpu_quota = false;
+			break;
+		case O_NOLOAD:
+			o->loadavg = false;
+			break;
+		case O_STALE: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 60000)
+				die_usage("--staleness wants 1..60000 ms, got '%s'", optarg);
+			o->staleness_ms = (unsigned)v;
+			break;
+		}
+		case O_LOG:
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0)
+				die_usage("unknown log level '%s'", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("procviewd %s\n", PROCVIEW_VERSION);
+			exit(0);
+		case ':':
+			die_usage("option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->mountpoint = argv[optind++];
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+}
+
+static int open_root(const char *what, const char *path)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "procviewd: %s %s: %s\n", what, path, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+/* Create the mountpoint if missing; refuse anything but a directory. */
+static void prepare_mountpoint(const char *mnt)
+{
+	struct stat st;
+
+	if (mnt[0] != '/')
+		die_usage("mountpoint '%s' must be an absolute path", mnt);
+	if (mnt_is_procview(mnt)) {
+		int r = mnt_answers(mnt, 2000);
+
+		if (r == 0) {
+			fprintf(stderr, "procviewd: %s is already served by a running procviewd\n", mnt);
+			exit(1);
+		}
+		if (mnt_clear_stale(mnt) < 0) {
+			fprintf(stderr, "procviewd: cannot clear the stale mount on %s: %s\n", mnt,
+				strerror(errno));
+			exit(1);
+		}
+		log_msg(LOG_NOTICE, "cleared a stale mount on %s", mnt);
+	}
+	if (stat(mnt, &st) < 0) {
+		char tmp[PATH_MAX];
+
+		if (errno != ENOENT || strlen(mnt) >= sizeof(tmp))
+			goto bad;
+		/* mkdir -p */
+		strcpy(tmp, mnt);
+		for (char *p = tmp + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				(void)mkdir(tmp, 0755);
+				*p = '/';
+			}
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			goto bad;
+		if (stat(mnt, &st) < 0)
+			goto bad;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto bad;
+	}
+	return;
+bad:
+	fprintf(stderr, "procviewd: mountpoint %s: %s\n", mnt, strerror(errno));
+	exit(2);
+}
+
+struct loop {
+	struct fuse_session *se;
+	pthread_t thread;
+	bool running;
+};
+
+static void *loop_main(void *arg)
+{
+	struct loop *l = arg;
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+
+	if (cfg) {
+		fuse_loop_cfg_set_max_threads(cfg, 16);
+		fuse_loop_cfg_set_idle_threads(cfg, 4);
+	}
+	fuse_session_loop_mt(l->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	/* Unmounted from outside: bring the whole daemon down. */
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+static int loop_start(struct loop *l)
+{
+	int r = pthread_create(&l->thread, NULL, loop_main, l);
+
+	l->running = r == 0;
+	return -r;
+}
+
+struct sampler {
+	const struct view_ctx *ctx;
+	struct resolver *resolver;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	pthread_t thread;
+};
+
+static void sample_one(struct container *c, void *data)
+{
+	view_sample_load(data, c);
+}
+
+/* Every 5 s, like the kernel: sample only containers read recently so
+ * an idle host costs nothing. */
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		resolver_sweep(s->resolver, 10 * 60 * 1000,
+			       s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
+		fs_containers_sweep(s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Fork; the parent waits for the child's verdict on the pipe. */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char msg[512];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		perror("procviewd: pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("procviewd: fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		return p[1];
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof(msg) - 1);
+	if (n > 0 && msg[0] == 'o')
+		exit(0);
+	if (n > 0) {
+		msg[n] = '\0';
+		fprintf(stderr, "procviewd: %s\n", msg);
+	} else {
+		int status;
+
+		waitpid(pid, &status, 0);
+		fprintf(stderr, "procviewd: the daemon exited before its mount answered\n");
+	}
+	exit(1);
+}
+
+static void report(int fd, const char *msg)
+{
+	if (fd >= 0) {
+		(void)!write(fd, msg, strlen(msg));
+		close(fd);
+	}
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct view_ctx ctx = { 0 };
+	struct resolver *resolver = NULL;
+	struct fs_opts fo;
+	struct loop la = { 0 }, lb = { 0 };
+	struct sampler smp = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER };
+	char sub[PATH_MAX], msg[PATH_MAX + 100];
+	sigset_t sigs;
+	int notify = -1, sig, r;
+
+	parse_args(argc, argv, &o);
+	log_open("procviewd", true, o.log_level);
+	ctx.proc_fd = open_root("--proc-root", o.proc_root);
+	ctx.sys_fd = open_root("--sys-root", o.sys_root);
+	r = cg_root_open(o.cgroup_root, &ctx.cg);
+	if (r < 0) {
+		fprintf(stderr, "procviewd: --cgroup-root %s: %s\n", o.cgroup_root, strerror(-r));
+		return 2;
+	}
+	ctx.cpu_quota = o.cpu_quota;
+	ctx.loadavg = o.loadavg;
+	prepare_mountpoint(o.mountpoint);
+	if (snprintf(sub, sizeof(sub), "%s/containers", o.mountpoint) >= (int)sizeof(sub))
+		die_usage("mountpoint '%s' is too long", o.mountpoint);
+
+	if (!o.foreground)
+		notify = daemonize();
+	log_set_stderr(o.foreground);
+
+	/* Signals are taken synchronously by main; every thread inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (resolver_new(&ctx, &resolver) < 0) {
+		report(notify, "out of memory");
+		return 1;
+	}
+	fo = (struct fs_opts){ .ctx = &ctx, .resolver = resolver, .staleness_ms = o.staleness_ms };
+	la.se = fs_reader_new(&fo, "procview");
+	lb.se = fs_containers_new(&fo, "procview-containers");
+	if (!la.se || !lb.se) {
+		report(notify, "cannot create the FUSE sessions");
+		return 1;
+	}
+	if (fuse_session_mount(la.se, o.mountpoint) != 0) {
+		snprintf(msg, sizeof(msg), "cannot mount on %s (is /dev/fuse usable?)", o.mountpoint);
+		report(notify, msg);
+		return 1;
+	}
+	/* The submount's path is served by the first filesystem: its loop
+	 * must run before we mount over containers/. */
+	if (loop_start(&la) < 0 || fuse_session_mount(lb.se, sub) != 0 || loop_start(&lb) < 0) {
+		snprintf(msg, sizeof(msg), "cannot mount the per-container tree on %s", sub);
+		report(notify, msg);
+		fuse_session_unmount(la.se);
+		return 1;
+	}
+	smp.ctx = &ctx;
+	smp.resolver = resolver;
+	pthread_create(&smp.thread, NULL, sampler_main, &smp);
+
+	log_msg(LOG_INFO, "serving %s (cgroup layout %s, pid %d)", o.mountpoint,
+		cg_root_layout(ctx.cg) == CG_LAYOUT_V2       ? "v2"
+		: cg_root_layout(ctx.cg) == CG_LAYOUT_HYBRID ? "hybrid"
+							     : "v1",
+		(int)getpid());
+	if (notify >= 0) {
+		detach_stdio();
+		report(notify, "ok");
+	}
+
+	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+		; /* reserved for reload */
+	log_msg(LOG_INFO, "signal %d: unmounting %s", sig, o.mountpoint);
+
+	pthread_mutex_lock(&smp.lock);
+	smp.stop = true;
+	pthread_cond_signal(&smp.cond);
+	pthread_mutex_unlock(&smp.lock);
+	pthread_join(smp.thread, NULL);
+
+	fuse_session_exit(lb.se);
+	fuse_session_exit(la.se);
+	fuse_session_unmount(lb.se);
+	fuse_session_unmount(la.se);
+	if (lb.running)
+		pthread_join(lb.thread, NULL);
+	if (la.running)
+		pthread_join(la.thread, NULL);
+	fuse_session_destroy(lb.se);
+	fuse_session_destroy(la.se);
+	resolver_free(resolver);
+	cg_root_free(ctx.cg);
+	return 0;
+}

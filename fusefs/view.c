@@ -1,0 +1,365 @@
+#include "view.h"
+#include "fileio.h"
+#include "procfs.h"
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct view_file view_files[V_COUNT] = {
+	[V_MEMINFO] = { "proc/meminfo", "meminfo", false },
+	[V_CPUINFO] = { "proc/cpuinfo", "cpuinfo", false },
+	[V_STAT] = { "proc/stat", "stat", false },
+	[V_UPTIME] = { "proc/uptime", "uptime", false },
+	[V_LOADAVG] = { "proc/loadavg", "loadavg", false },
+	[V_DISKSTATS] = { "proc/diskstats", "diskstats", false },
+	[V_SWAPS] = { "proc/swaps", "swaps", false },
+	[V_PSI_CPU] = { "proc/pressure/cpu", "pressure/cpu", false },
+	[V_PSI_MEMORY] = { "proc/pressure/memory", "pressure/memory", false },
+	[V_PSI_IO] = { "proc/pressure/io", "pressure/io", false },
+	[V_ONLINE] = { "sys/devices/system/cpu/online", "devices/system/cpu/online", true },
+	[V_PRESENT] = { "sys/devices/system/cpu/present", "devices/system/cpu/present", true },
+	[V_POSSIBLE] = { "sys/devices/system/cpu/possible", "devices/system/cpu/possible", true },
+};
+
+static long read_host(const struct view_ctx *ctx, enum view_id id, char **text)
+{
+	const struct view_file *f = &view_files[id];
+
+	return read_file_at(f->sys ? ctx->sys_fd : ctx->proc_fd, f->host_path,
+			    READ_MAX_DEFAULT, text);
+}
+
+int view_host(const struct view_ctx *ctx, enum view_id id, struct buf *out)
+{
+	_cleanup_free_ char *text = NULL;
+	long n = read_host(ctx, id, &text);
+
+	if (n < 0)
+		return (int)n;
+	return buf_append(out, text, (size_t)n);
+}
+
+/* Root or absent: this controller does not limit the reader. */
+static bool unlimited(const char *path)
+{
+	return !path || cg_path_is_root(path);
+}
+
+static bool cpu_is_host(const struct container *c)
+{
+	return unlimited(c->paths.cpuset) && unlimited(c->paths.cpu) &&
+	       unlimited(c->paths.cpuacct);
+}
+
+static int host_online(const struct view_ctx *ctx, struct cpuset *online)
+{
+	_cleanup_free_ char *text = NULL;
+	long n = read_file_at(ctx->sys_fd, "devices/system/cpu/online", 65536, &text);
+
+	if (n < 0)
+		return (int)n;
+	return cpuset_parse(text, online);
+}
+
+/* One CPU numbering for every file comes from this single computation. */
+static int gather_cpu(const struct view_ctx *ctx, const struct container *c,
+		      struct cg_cpu *cg, struct cpu_view *v)
+{
+	struct cpuset online;
+	int r = host_online(ctx, &online);
+
+	if (r < 0)
+		return r;
+	r = cg_read_cpu(ctx->cg, &c->paths, cg);
+	if (r < 0)
+		return r;
+	cpu_view_compute(&online, cg, ctx->cpu_quota, v);
+	return 0;
+}
+
+static int r_meminfo_into(const struct view_ctx *ctx, struct container *c,
+			  struct cg_memory *m, struct buf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	int r;
+
+	if (read_host(ctx, V_MEMINFO, &host) < 0)
+		return -EIO;
+	r = cg_read_memory(ctx->cg, c->paths.memory, m);
+	if (r < 0)
+		return r;
+	return render_meminfo(host, m, out);
+}
+
+static int r_meminfo(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	struct cg_memory m;
+
+	return r_meminfo_into(ctx, c, &m, out);
+}
+
+static int r_swaps(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	struct buf mem = { 0 };
+	struct cg_memory m;
+	int r;
+
+	if (read_host(ctx, V_SWAPS, &host) < 0)
+		return -EIO;
+	r = r_meminfo_into(ctx, c, &m, &mem);
+	if (r == 0)
+		r = render_swaps(host, &m, mem.data, out);
+	buf_free(&mem);
+	return r;
+}
+
+static int r_cpuinfo(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
+	struct cg_cpu cg = { 0 };
+	int r;
+
+	if (!v || read_host(ctx, V_CPUINFO, &host) < 0)
+		return -EIO;
+	r = gather_cpu(ctx, c, &cg, v);
+	if (r == 0)
+		r = render_cpuinfo(host, v, out);
+	cg_cpu_free(&cg);
+	return r;
+}
+
+static int r_cpulist(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
+	struct cg_cpu cg = { 0 };
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	r = gather_cpu(ctx, c, &cg, v);
+	if (r == 0)
+		r = render_cpulist(v, out);
+	cg_cpu_free(&cg);
+	return r;
+}
+
+static double age_seconds(const struct container *c)
+{
+	double age = boottime_now() - (double)c->start_ticks / (double)clock_ticks();
+
+	return age > 0 ? age : 0;
+}
+
+static int r_stat(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
+	struct cg_cpu cg = { 0 };
+	struct stat_extra x;
+	int r;
+
+	if (!v || read_host(ctx, V_STAT, &host) < 0)
+		return -EIO;
+	r = gather_cpu(ctx, c, &cg, v);
+	if (r < 0)
+		goto out;
+	x.age_ns = (uint64_t)((c->host_pidns ? boottime_now() : age_seconds(c)) * 1e9);
+	pthread_mutex_lock(&c->lock);
+	x.procs_running = c->load.sampled ? (int)c->load.running : -1;
+	x.procs_blocked = c->load.sampled ? c->procs_blocked : -1;
+	r = render_stat(host, v, &cg, &x, &c->mono, out);
+	pthread_mutex_unlock(&c->lock);
+out:
+	cg_cpu_free(&cg);
+	return r;
+}
+
+static int r_uptime(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
+	struct cg_cpu cg = { 0 };
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	r = gather_cpu(ctx, c, &cg, v);
+	if (r == 0) {
+		double busy = (double)(cg.user_ns + cg.system_ns) / 1e9;
+
+		r = render_uptime(age_seconds(c), busy, v->n, out);
+	}
+	cg_cpu_free(&cg);
+	return r;
+}
+
+void view_sample_load(const struct view_ctx *ctx, struct container *c)
+{
+	_cleanup_free_ pid_t *tids = NULL;
+	size_t n = 0;
+	unsigned running = 0, blocked = 0;
+	pid_t maxtid = 0;
+	int last_pid = 0;
+
+	if (cg_read_tasks(ctx->cg, &c->paths, &tids, &n, 65536) < 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *text = NULL;
+		char path[48], st;
+
+		snprintf(path, sizeof(path), "%d/stat", (int)tids[i]);
+		if (read_file_at(ctx->proc_fd, path, 4096, &text) < 0 ||
+		    proc_parse_state(text, &st) < 0)
+			continue;
+		running += st == 'R';
+		blocked += st == 'D';
+		if (tids[i] > maxtid)
+			maxtid = tids[i];
+	}
+	/* Show the newest pid as the container numbers it. */
+	if (maxtid) {
+		_cleanup_free_ char *status = NULL;
+		char path[48];
+		const char *l;
+
+		snprintf(path, sizeof(path), "%d/status", (int)maxtid);
+		if (read_file_at(ctx->proc_fd, path, 65536, &status) >= 0 &&
+		    (l = strstr(status, "\nNSpid:"))) {
+			const char *end = strchr(l + 1, '\n');
+			const char *sp = end;
+
+			while (sp > l && sp[-1] != '\t' && sp[-1] != ' ')
+				sp--;
+			last_pid = atoi(sp);
+		}
+		if (last_pid <= 0)
+			last_pid = maxtid;
+	}
+	pthread_mutex_lock(&c->lock);
+	loadavg_sample(&c->load, running + blocked, running, (unsigned)n, last_pid);
+	c->procs_blocked = (int)blocked;
+	c->last_sample_ms = monotonic_ms();
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int r_loadavg(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	int r;
+	bool sampled;
+
+	if (!ctx->loadavg)
+		return view_host(ctx, V_LOADAVG, out);
+	pthread_mutex_lock(&c->lock);
+	sampled = c->load.sampled;
+	pthread_mutex_unlock(&c->lock);
+	/* First read: sample now so running/total are real at once. */
+	if (!sampled)
+		view_sample_load(ctx, c);
+	pthread_mutex_lock(&c->lock);
+	r = render_loadavg(&c->load, out);
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+static int r_diskstats(const struct view_ctx *ctx, struct container *c, struct buf *out)
+{
+	_cleanup_free_ char *host = NULL;
+	struct cg_io io = { 0 };
+	int r;
+
+	if (read_host(ctx, V_DISKSTATS, &host) < 0)
+		return -EIO;
+	r = cg_read_io(ctx->cg, c->paths.blkio, &io);
+	if (r == 0)
+		r = render_diskstats(host, &io, out);
+	cg_io_free(&io);
+	return r;
+}
+
+static int r_pressure(const struct view_ctx *ctx, struct container *c, enum view_id id,
+		      struct buf *out)
+{
+	static const char *const which[] = { "cpu", "memory", "io" };
+	_cleanup_free_ char *text = NULL;
+	int r = cg_read_pressure(ctx->cg, &c->paths, which[id - V_PSI_CPU], &text);
+
+	if (r < 0)
+		return r;
+	return buf_puts(out, text);
+}
+
+/* Is this file, for this container, simply the host's? */
+static bool is_host_view(const struct container *c, enum view_id id)
+{
+	switch (id) {
+	case V_MEMINFO:
+	case V_SWAPS:
+		return unlimited(c->paths.memory);
+	case V_UPTIME:
+		return c->host_pidns;
+	case V_LOADAVG:
+	case V_STAT:
+		return unlimited(c->paths.cpuacct) && cpu_is_host(c);
+	case V_DISKSTATS:
+		return unlimited(c->paths.blkio);
+	case V_PSI_CPU:
+	case V_PSI_MEMORY:
+	case V_PSI_IO:
+		return unlimited(c->paths.unified);
+	default:
+		return cpu_is_host(c);
+	}
+}
+
+int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id,
+		struct buf *out)
+{
+	int r;
+
+	if ((unsigned)id >= V_COUNT)
+		return -EINVAL;
+	if (!c || is_host_view(c, id))
+		return view_host(ctx, id, out);
+	switch (id) {
+	case V_MEMINFO:
+		r = r_meminfo(ctx, c, out);
+		break;
+	case V_CPUINFO:
+		r = r_cpuinfo(ctx, c, out);
+		break;
+	case V_STAT:
+		r = r_stat(ctx, c, out);
+		break;
+	case V_UPTIME:
+		r = r_uptime(ctx, c, out);
+		break;
+	case V_LOADAVG:
+		r = r_loadavg(ctx, c, out);
+		break;
+	case V_DISKSTATS:
+		r = r_diskstats(ctx, c, out);
+		break;
+	case V_SWAPS:
+		r = r_swaps(ctx, c, out);
+		break;
+	case V_PSI_CPU:
+	case V_PSI_MEMORY:
+	case V_PSI_IO:
+		r = r_pressure(ctx, c, id, out);
+		break;
+	default:
+		r = r_cpulist(ctx, c, out);
+		break;
+	}
+	if (r < 0) {
+		/* Gone mid-read or unreadable: the host's file beats an error. */
+		buf_reset(out);
+		return view_host(ctx, id, out);
+	}
+	return 0;
+}

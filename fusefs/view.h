@@ -1,0 +1,49 @@
+/* The table of virtual files and how each is produced: gather inputs from
+ * the host and the container's cgroups, then call a pure renderer. */
+#pragma once
+#include <stdbool.h>
+
+#include "buf.h"
+#include "cgroup.h"
+#include "container.h"
+
+enum view_id {
+	V_MEMINFO,
+	V_CPUINFO,
+	V_STAT,
+	V_UPTIME,
+	V_LOADAVG,
+	V_DISKSTATS,
+	V_SWAPS,
+	V_PSI_CPU,
+	V_PSI_MEMORY,
+	V_PSI_IO,
+	V_ONLINE,
+	V_PRESENT,
+	V_POSSIBLE,
+	V_COUNT
+};
+
+struct view_ctx {
+	int proc_fd; /* --proc-root */
+	int sys_fd;  /* --sys-root */
+	struct cg_root *cg;
+	bool cpu_quota; /* quota-based CPU counts (default on) */
+	bool loadavg;   /* per-container load average (default on) */
+};
+
+struct view_file {
+	const char *path;      /* under the mountpoint, e.g. "proc/meminfo" */
+	const char *host_path; /* under --proc-root or --sys-root */
+	bool sys;
+};
+extern const struct view_file view_files[V_COUNT];
+
+/* Render one file for container c (NULL: the host). Falls back to the
+ * host's file when the container cannot be read (gone, cgroup removed). */
+int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id,
+		struct buf *out);
+/* The host's own file, byte for byte. */
+int view_host(const struct view_ctx *ctx, enum view_id id, struct buf *out);
+/* Sample the container's tasks for loadavg and procs_running/blocked. */
+void view_sample_load(const struct view_ctx *ctx, struct container *c);
