@@ -26,7 +26,7 @@ static const char *stat_field(const char *text, int n)
 	if (!p || n < 3)
 		return NULL;
 	p++;
-	for (int f = 2; f < n; f++) {
+	for (int f = 3; f < n; f++) {
 		while (*p == ' ')
 			p++;
 		while (*p && *p != ' ')

@@ -1,0 +1,138 @@
+#!/bin/sh
+# procviewd for real: mount on a temp dir, read as processes inside v1
+# cgroups with memory, cpuset and CFS limits, and as the host.
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy (this test drives v1 for real; v2 is covered by fixture unit tests)"
+
+MNT=$(mktemp -d /tmp/pv-daemon.XXXXXX)
+on_exit "rmdir '$MNT' 2>/dev/null"
+start_daemon "$MNT"
+ok $? "procviewd mounts and answers on a temp dir"
+
+CG=pvtest-daemon-$$
+mk_cgroup "$CG"
+echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
+echo 0 >"$CGV1/cpuset/$CG/cpuset.cpus"
+
+# meminfo inside the cgroup
+got=$(in_cgroup "$CG" cat "$MNT/proc/meminfo")
+is "$(echo "$got" | kv MemTotal)" 262144 "meminfo: MemTotal is the 256M limit"
+free=$(echo "$got" | kv MemFree)
+avail=$(echo "$got" | kv MemAvailable)
+[ "$free" -le "$avail" ] && [ "$avail" -le 262144 ]
+ok $? "meminfo: MemFree ($free) <= MemAvailable ($avail) <= MemTotal"
+is "$(echo "$got" | wc -l)" "$(wc -l </proc/meminfo)" "meminfo: same lines as the host's"
+
+# a parent limit lower than the child's wins
+mkdir -p "$CGV1/memory/$CG/child"
+on_exit "rmdir '$CGV1/memory/$CG/child' 2>/dev/null"
+echo 1073741824 >"$CGV1/memory/$CG/child/memory.limit_in_bytes"
+got=$(sh -c 'echo $$ > '"$CGV1/memory/$CG/child/cgroup.procs"'; exec cat '"$MNT/proc/meminfo")
+is "$(echo "$got" | kv MemTotal)" 262144 "meminfo: hierarchical limit (parent 256M, child 1G)"
+
+# CPU: cpuset 0 -> one CPU everywhere
+is "$(in_cgroup "$CG" grep -c '^processor' "$MNT/proc/cpuinfo")" 1 "cpuinfo: one processor for cpuset 0"
+is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/online")" 0 "online: 0"
+is "$(in_cgroup "$CG" grep -c '^cpu[0-9]' "$MNT/proc/stat")" 1 "stat: one cpuN line"
+
+# quota below the cpuset: all host CPUs but 0.5 CPU of quota -> 1
+NCPU=$(grep -c '^processor' /proc/cpuinfo)
+cat "$CGV1/cpuset/cpuset.cpus" >"$CGV1/cpuset/$CG/cpuset.cpus"
+echo 100000 >"$CGV1/cpu/$CG/cpu.cfs_period_us"
+echo 50000 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+is "$(in_cgroup "$CG" grep -c '^processor' "$MNT/proc/cpuinfo")" 1 "cpuinfo: quota 0.5 CPU of $NCPU shows 1"
+is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/online")" 0 "online follows the quota"
+echo -1 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+if [ "$NCPU" -ge 2 ]; then
+	is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/present")" "0-$((NCPU - 1))" "no quota: all $NCPU CPUs present"
+fi
+
+# stat fields are monotonic across reads while the cgroup burns CPU
+in_cgroup "$CG" sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done' &
+BURN=$!
+s1=$(in_cgroup "$CG" head -1 "$MNT/proc/stat")
+sleep 0.3
+s2=$(in_cgroup "$CG" head -1 "$MNT/proc/stat")
+wait $BURN
+mono=0
+set -- $s1
+a="$2 $3 $4 $5"
+set -- $s2
+b="$2 $3 $4 $5"
+for i in 1 2 3 4; do
+	x=$(echo "$a" | cut -d' ' -f$i)
+	y=$(echo "$b" | cut -d' ' -f$i)
+	[ "$y" -ge "$x" ] || mono=1
+done
+ok $mono "stat: cpu fields never go backwards ($a -> $b)"
+
+# uptime: a new pid namespace started just now is young
+up=$(in_cgroup "$CG" unshare -fp --mount-proc sh -c "sleep 0.5; cat $MNT/proc/uptime" | cut -d' ' -f1)
+host_up=$(cut -d' ' -f1 /proc/uptime)
+awk -v u="$up" 'BEGIN { exit !(u >= 0.3 && u < 10) }'
+ok $? "uptime: a fresh pid namespace sees its own age ($up s, host $host_up s)"
+
+# loadavg: 4 fields and a last pid, the container's task counts
+la=$(in_cgroup "$CG" cat "$MNT/proc/loadavg")
+echo "$la" | grep -Eq '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+/[0-9]+ [0-9]+$'
+ok $? "loadavg: kernel format ($la)"
+total=$(echo "$la" | cut -d' ' -f4 | cut -d/ -f2)
+[ "$total" -ge 1 ] && [ "$total" -lt 50 ]
+ok $? "loadavg: total tasks are the container's ($total)"
+
+# the host's view
+hm=$(as_host cat "$MNT/proc/meminfo" | kv MemTotal)
+is "$hm" "$(kv MemTotal </proc/meminfo)" "host reader: host MemTotal"
+as_host cat "$MNT/proc/cpuinfo" | cmp -s - /proc/cpuinfo
+ok $? "host reader: cpuinfo byte for byte"
+as_host cat "$MNT/sys/devices/system/cpu/online" | cmp -s - /sys/devices/system/cpu/online
+ok $? "host reader: online byte for byte"
+
+# read-only
+(echo x >"$MNT/proc/meminfo") 2>/dev/null
+[ $? != 0 ]
+ok $? "writes are refused"
+(touch "$MNT/proc/newfile") 2>/dev/null
+[ $? != 0 ]
+ok $? "create is refused"
+
+# chunked reads give one snapshot per open
+python3 - "$MNT/proc/cpuinfo" <<'PY'
+import sys
+p = sys.argv[1]
+full = open(p, "rb").read()
+with open(p, "rb", buffering=0) as f:
+    parts = []
+    while True:
+        b = f.read(7)
+        if not b: break
+        parts.append(b)
+chunk = b"".join(parts)
+with open(p, "rb", buffering=0) as f:
+    f.seek(100); mid = f.read(50)
+sys.exit(0 if chunk == full and mid == full[100:150] and len(full) > 150 else 1)
+PY
+ok $? "reads in 7-byte chunks and at an offset match a full read"
+
+# per-container layout: fixed to a pid's cgroup, read from the host
+in_cgroup "$CG" sleep 30 &
+SLEEPER=$!
+on_exit "kill $SLEEPER 2>/dev/null"
+sleep 0.2
+ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$SLEEPER/stat)
+CDIR="$MNT/containers/$SLEEPER-$ST"
+is "$(kv MemTotal <"$CDIR/proc/meminfo")" 262144 "per-container meminfo, read by the host, is the container's"
+is "$(cat "$CDIR/sys/devices/system/cpu/online")" "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/online")" "per-container online agrees with the per-reader view"
+size=$(stat -c %s "$CDIR/proc/meminfo")
+is "$size" "$(cat "$CDIR/proc/meminfo" | wc -c)" "per-container files report their exact size"
+[ ! -e "$MNT/containers/$SLEEPER-$((ST + 1))" ]
+ok $? "a wrong start time does not resolve (pid reuse guard)"
+
+# per-container freshness: usage changes show within the staleness bound
+u1=$(kv MemFree <"$CDIR/proc/meminfo")
+echo 134217728 >"$CGV1/memory/$CG/memory.limit_in_bytes" 2>/dev/null
+sleep 0.25
+is "$(kv MemTotal <"$CDIR/proc/meminfo")" 131072 "per-container view refreshes after a limit change (was MemFree $u1)"
+
+done_testing

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Run every unit test binary and integration script, each printing TAP.
+# Counts individual assertions; a script exiting 77 is a skip (its reason
+# is printed). Ends with the line "N passed, N failed, N skipped".
+B=${B:-build}
+cd "$(dirname "$0")/.." || exit 1
+pass=0 fail=0 skip=0 bad=""
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+run() {
+	name=$1
+	shift
+	out="$log/out"
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	s=$(grep -c '^ok .*# SKIP' "$out")
+	p=$((p - s))
+	if [ "$rc" = 77 ]; then
+		reason=$(grep -m1 -i 'skip' "$out")
+		echo "SKIP $name: ${reason:-no reason given}"
+		skip=$((skip + 1))
+		return
+	fi
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1 # died without a failing assertion: count the crash
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	skip=$((skip + s))
+	if [ "$f" != 0 ]; then
+		echo "FAIL $name ($p passed, $f failed, exit $rc)"
+		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -40
+		bad="$bad $name"
+	else
+		echo "PASS $name ($p)"
+	fi
+	[ -n "$VERBOSE" ] && sed 's/^/    /' "$out"
+}
+
+only=${TESTS:-}
+for t in "$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	case "$only" in "" | *"$(basename "$t")"*) run "$(basename "$t")" "$t" ;; esac
+done
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	case "$only" in "" | *"$(basename "$t")"*) run "$(basename "$t")" env B="$B" sh "$t" ;; esac
+done
+[ -n "$bad" ] && echo "failed:$bad"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
