@@ -64,7 +64,7 @@ check-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DBUF_MIN=8" LDFLAGS="-fsanitize=address,undefined" check
 
 demo: deps all
-	sh tests/demo.sh
+	sh scripts/demo.sh
 
 bench: deps all tests
 	B=$(B) sh tests/bench/bench.sh
