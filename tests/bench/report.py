@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Print make bench's table from its CSV, with ratios and the targets."""
+import csv
+import sys
+from collections import defaultdict
+
+
+def main(path):
+    rows = list(csv.DictReader(open(path)))
+    lat = defaultdict(dict)  # (file, mode) -> kind -> median
+    extra = {}
+    for r in rows:
+        k = r["kind"]
+        if k in ("native", "reader", "container", "lxcfs"):
+            lat[(r["file"], r["mode"])][k] = float(r["median_us"])
+        else:
+            extra[(k, r["file"], r["mode"])] = r["median_us"]
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.1f}"
+
+    def ratio(a, b):
+        return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+
+    print()
+    print("Read latency, open+read+close, median µs (hot loop / one read per 10 ms)")
+    hdr = ("file", "mode", "native", "per-reader", "per-container", "lxcfs",
+           "reader/native", "container/native", "lxcfs/reader", "lxcfs/container")
+    print("| " + " | ".join(hdr) + " |")
+    print("|" + "---|" * len(hdr))
+    for (f, mode), d in sorted(lat.items(), key=lambda x: (x[0][1] != "hot", x[0][0])):
+        n, rd, ct, lx = (d.get(k) for k in ("native", "reader", "container", "lxcfs"))
+        print(f"| {f} | {mode} | {fmt(n)} | {fmt(rd)} | {fmt(ct)} | {fmt(lx)} | "
+              f"{ratio(rd, n)} | {ratio(ct, n)} | {ratio(lx, rd)} | {ratio(lx, ct)} |")
+
+    print()
+    wo = extra.get(("hook", "runc-run", "without"))
+    wi = extra.get(("hook", "runc-run", "with"))
+    if wo and wi:
+        print(f"runc run (median of 15): {wo} ms without the hook, {wi} ms with: "
+              f"the hook adds {float(wi) - float(wo):.2f} ms")
+    sc = {m: float(v) for (k, f, m), v in extra.items() if k == "scale"}
+    if sc:
+        s = ", ".join(f"{m} cgroups {v:.1f} µs" for m, v in sorted(sc.items(), key=lambda x: int(x[0])))
+        r = sc.get("1000", 0) / sc["1"] if sc.get("1") else 0
+        print(f"per-reader meminfo with live cgroups: {s} (1000 vs 1: {r:.2f}x)")
+    idle = extra.get(("idle", "cpu-percent", "100-containers"))
+    if idle:
+        print(f"daemon idle CPU over 30 s, 100 containers registered, no readers: {idle}%")
+    rss = extra.get(("rss", "MiB", "1000-containers"))
+    if rss:
+        print(f"daemon RSS with 1000 containers registered: {rss} MiB")
+
+    print()
+    print("Targets:")
+    m = lat.get(("meminfo", "hot"), {})
+
+    def check(name, ok, detail):
+        print(f"  [{'met ' if ok else 'MISS'}] {name}: {detail}")
+
+    if m.get("container") and m.get("native"):
+        r = m["container"] / m["native"]
+        check("per-container hot meminfo <= 1.5x native", r <= 1.5, f"{r:.2f}x")
+    if m.get("reader") and m.get("native"):
+        r = m["reader"] / m["native"]
+        check("per-reader <= 12x native", r <= 12, f"{r:.2f}x")
+    if m.get("lxcfs") and m.get("container"):
+        r = m["lxcfs"] / m["container"]
+        check(">= 10x faster than lxcfs per-container", r >= 10, f"{r:.1f}x")
+    if m.get("lxcfs") and m.get("reader"):
+        r = m["lxcfs"] / m["reader"]
+        check(">= 3x faster than lxcfs per-reader", r >= 3, f"{r:.1f}x")
+    if wo and wi:
+        d = float(wi) - float(wo)
+        check("hook adds <= 5 ms to a container start", d <= 5, f"{d:.2f} ms")
+    if sc.get("1") and sc.get("1000"):
+        r = sc["1000"] / sc["1"]
+        check("1000 cgroups within 1.2x of 1", r <= 1.2, f"{r:.2f}x")
+    if idle:
+        check("idle CPU < 0.5%", float(idle) < 0.5, f"{idle}%")
+    if rss:
+        check("RSS <= 16 MiB", float(rss) <= 16, f"{rss} MiB")
+    print(f"\nCSV: {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
