@@ -69,10 +69,26 @@ demo: deps all
 bench: deps all tests
 	B=$(B) sh tests/bench/bench.sh
 
+# libFuzzer targets, each run for FUZZ_SECONDS on a copy of its seed corpus.
+FUZZ_SECONDS ?= 10
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+
+build-fuzz/fuzz/%: tests/fuzz/%.c FORCE
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libprocview.a
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libprocview.a $(LDLIBS)
+
+fuzz: deps $(FUZZ_BIN)
+	B=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_BIN)
+
+FORCE:
+
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] fusefs/*.[ch] oci/*.[ch] hook/*.[ch] cli/*.[ch] tests/unit/*.[ch])
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-asan demo bench fmt clean install uninstall
+.PHONY: all tests deps check check-asan demo bench fuzz fmt clean install uninstall FORCE
