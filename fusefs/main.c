@@ -3,10 +3,12 @@
  * the load-average sampler until told to stop. */
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "heal.h"
 #include "log.h"
 #include "mountpoint.h"
 #include "procfs.h"
 #include "resolve.h"
+#include "runstate.h"
 #include "util.h"
 #include "view.h"
 
@@ -31,7 +33,7 @@ struct options {
 	bool foreground;
 	const char *cgroup_root, *proc_root, *sys_root;
 	const char *mountpoint;
-	bool cpu_quota, loadavg;
+	bool cpu_quota, loadavg, replace;
 	unsigned staleness_ms;
 	int log_level;
 };
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 		"      --no-loadavg       show the host's loadavg instead of the container's\n"
 		"      --staleness MS     per-container files may lag by this much (default 100)\n"
 		"      --log-level LEVEL  error, warning, info (default) or debug\n"
+		"      --replace          take over from a running procviewd on MOUNTPOINT\n"
+		"                         without a gap (live upgrade), then it exits\n"
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n");
 }
@@ -68,7 +72,7 @@ static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG };
+	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "cgroup-root", required_argument, NULL, O_CG },
@@ -78,6 +82,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "no-loadavg", no_argument, NULL, O_NOLOAD },
 		{ "staleness", required_argument, NULL, O_STALE },
 		{ "log-level", required_argument, NULL, O_LOG },
+		{ "replace", no_argument, NULL, O_REPLACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -123,6 +128,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (o->log_level < 0)
 				die_usage("unknown log level '%s'", optarg);
 			break;
+		case O_REPLACE:
+			o->replace = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -153,8 +161,9 @@ static int open_root(const char *what, const char *path)
 	return fd;
 }
 
-/* Create the mountpoint if missing; refuse anything but a directory. */
-static void prepare_mountpoint(const char *mnt)
+/* Create the mountpoint if missing; refuse anything but a directory.
+ * Returns the pid of a live daemon to replace, or 0. */
+static pid_t prepare_mountpoint(const char *mnt, bool replace)
 {
 	struct stat st;
 
@@ -163,6 +172,15 @@ static void prepare_mountpoint(const char *mnt)
 	if (mnt_is_procview(mnt)) {
 		int r = mnt_answers(mnt, 2000);
 
+		if (r == 0 && replace) {
+			struct daemon_info old;
+
+			if (pidfile_read(mnt, &old) < 0 || kill(old.pid, 0) < 0) {
+				fprintf(stderr, "procviewd: --replace: no pid file for the daemon on %s\n", mnt);
+				exit(1);
+			}
+			return old.pid;
+		}
 		if (r == 0) {
 			fprintf(stderr, "procviewd: %s is already served by a running procviewd\n", mnt);
 			exit(1);
@@ -196,7 +214,7 @@ static void prepare_mountpoint(const char *mnt)
 		errno = ENOTDIR;
 		goto bad;
 	}
-	return;
+	return 0;
 bad:
 	fprintf(stderr, "procviewd: mountpoint %s: %s\n", mnt, strerror(errno));
 	exit(2);
@@ -342,6 +360,7 @@ int main(int argc, char **argv)
 	char sub[PATH_MAX], msg[PATH_MAX + 100];
 	sigset_t sigs;
 	int notify = -1, sig, r;
+	pid_t old_pid;
 
 	parse_args(argc, argv, &o);
 	log_open("procviewd", true, o.log_level);
@@ -354,7 +373,7 @@ int main(int argc, char **argv)
 	}
 	ctx.cpu_quota = o.cpu_quota;
 	ctx.loadavg = o.loadavg;
-	prepare_mountpoint(o.mountpoint);
+	old_pid = prepare_mountpoint(o.mountpoint, o.replace);
 	if (snprintf(sub, sizeof(sub), "%s/containers", o.mountpoint) >= (int)sizeof(sub))
 		die_usage("mountpoint '%s' is too long", o.mountpoint);
 
@@ -367,6 +386,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -398,6 +418,29 @@ int main(int argc, char **argv)
 	smp.resolver = resolver;
 	pthread_create(&smp.thread, NULL, sampler_main, &smp);
 
+	pidfile_write(o.mountpoint);
+	/* Re-attach every recorded container before declaring readiness: after
+	 * a crash their mounts point at a dead connection. */
+	{
+		struct heal_stats hs = { 0 };
+
+		heal_all(o.mountpoint, &hs);
+		if (hs.attached || hs.failed || hs.forgotten)
+			log_msg(LOG_INFO, "healed %u containers (%u files), %u failed, %u records of dead containers removed",
+				hs.containers, hs.attached, hs.failed, hs.forgotten);
+	}
+	if (old_pid > 0) {
+		/* Everything is covered by our mounts now; the old daemon drains
+		 * what it has in flight and exits without unmounting. */
+		log_msg(LOG_INFO, "replacing procviewd pid %d", (int)old_pid);
+		kill(old_pid, SIGUSR1);
+	}
+	{
+		char n[64];
+
+		snprintf(n, sizeof(n), "READY=1\nMAINPID=%d", (int)getpid());
+		notify_systemd(n);
+	}
 	log_msg(LOG_INFO, "serving %s (cgroup layout %s, pid %d)", o.mountpoint,
 		cg_root_layout(ctx.cg) == CG_LAYOUT_V2       ? "v2"
 		: cg_root_layout(ctx.cg) == CG_LAYOUT_HYBRID ? "hybrid"
@@ -410,7 +453,18 @@ int main(int argc, char **argv)
 
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
 		; /* reserved for reload */
+	if (sig == SIGUSR1) {
+		/* Replaced: a newer daemon's mounts cover ours everywhere. Serve
+		 * whatever is still in flight, then leave without unmounting (our
+		 * mountpoint path now names the new daemon's mount). */
+		struct timespec grace = { 2, 0 };
+
+		log_msg(LOG_INFO, "replaced by a newer procviewd; exiting");
+		nanosleep(&grace, NULL);
+		_exit(0);
+	}
 	log_msg(LOG_INFO, "signal %d: unmounting %s", sig, o.mountpoint);
+	pidfile_remove(o.mountpoint);
 
 	pthread_mutex_lock(&smp.lock);
 	smp.stop = true;

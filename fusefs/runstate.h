@@ -1,0 +1,24 @@
+/* The daemon's footprint under /run/procview: a pid file per mountpoint
+ * (for `procview status` and live replace) and systemd notification. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROCVIEW_RUNDIR "/run/procview"
+
+struct daemon_info {
+	pid_t pid;
+	char version[32];
+	int64_t started; /* unix seconds */
+};
+
+/* PROCVIEW_RUNDIR/daemon.<mountpoint with '/' as '_'>.pid */
+int pidfile_path(const char *mnt, char *out, size_t size);
+int pidfile_write(const char *mnt);
+int pidfile_read(const char *mnt, struct daemon_info *info);
+void pidfile_remove(const char *mnt);
+/* Pure: parse the pid file's text. */
+int pidfile_parse(const char *text, struct daemon_info *info);
+/* sd_notify without libsystemd: a datagram to $NOTIFY_SOCKET, if set. */
+void notify_systemd(const char *msg);
