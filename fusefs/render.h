@@ -60,8 +60,9 @@ int render_loadavg(const struct loadavg_state *s, struct buf *out);
 int render_diskstats(const char *host_diskstats, const struct cg_io *io,
 		     struct buf *out);
 /* swap in kB taken from an already rendered meminfo's SwapTotal/SwapFree
- * so the two files always agree. */
+ * (container_meminfo: render_meminfo's output, not the host's text) so the
+ * two files always agree. */
 int render_swaps(const char *host_swaps, const struct cg_memory *cg,
-		 const char *host_meminfo, struct buf *out);
+		 const char *container_meminfo, struct buf *out);
 /* online/present/possible: "0\n" or "0-(n-1)\n". */
 int render_cpulist(const struct cpu_view *v, struct buf *out);
