@@ -1,0 +1,316 @@
+/* procview-hook: an OCI hook that attaches procview's per-container files
+ * over the container's /proc and /sys files at createRuntime, and forgets
+ * the container at poststop. The only place in procview that exits.
+ *
+ * Exit codes: 0 done, or a failure tolerated (fail-open); 1 bad input;
+ * 2 usage; 3 a failure in strict mode. */
+#include "attach.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "policy.h"
+#include "procfs.h"
+#include "record.h"
+#include "state.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define DEFAULT_MOUNTPOINT "/var/lib/procview"
+#define DEFAULT_DAEMON BINDIR "/procviewd"
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
+enum stage { STAGE_NONE, STAGE_CREATE, STAGE_POSTSTOP };
+
+struct options {
+	enum stage stage;
+	const char *mountpoint;
+	const char *daemon;
+	const char *record_dir;
+	bool strict;
+	bool no_start;
+};
+
+static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(LOG_ERR, "%s", line);
+	exit(code);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: procview-hook [STAGE] [OPTIONS] < STATE-JSON\n"
+		"OCI hook: attach procview's per-container /proc and /sys files.\n"
+		"\n"
+		"STAGE: createRuntime or prestart (attach), poststop (forget the\n"
+		"container). Without STAGE it follows the state's \"status\".\n"
+		"\n"
+		"  --mountpoint DIR   procviewd's mountpoint (default " DEFAULT_MOUNTPOINT ")\n"
+		"  --daemon PATH      procviewd to start if none answers (default " DEFAULT_DAEMON ")\n"
+		"  --no-start         never start a daemon, attach what is there\n"
+		"  --strict           exit 3 instead of 0 when attaching fails\n"
+		"  --record-dir DIR   where containers are recorded (default " RECORD_DIR ")\n"
+		"  --help, --version\n"
+		"\n"
+		"Annotations: io.procview.disable=true skips the container;\n"
+		"io.procview.strict=true is --strict for that container.\n"
+		"Exit codes: 0 success or tolerated failure, 1 bad input, 2 usage,\n"
+		"3 failure in strict mode.\n");
+}
+
+static enum stage parse_stage(const char *s)
+{
+	if (strcmp(s, "createRuntime") == 0 || strcmp(s, "prestart") == 0)
+		return STAGE_CREATE;
+	if (strcmp(s, "poststop") == 0)
+		return STAGE_POSTSTOP;
+	die(EXIT_USAGE, "unknown stage '%s' (createRuntime, prestart or poststop)", s);
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_MNT = 256, OPT_DAEMON, OPT_STRICT, OPT_NOSTART, OPT_RECORDS, OPT_HELP,
+	       OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "mountpoint", required_argument, NULL, OPT_MNT },
+		{ "daemon", required_argument, NULL, OPT_DAEMON },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "no-start", no_argument, NULL, OPT_NOSTART },
+		{ "record-dir", required_argument, NULL, OPT_RECORDS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct options){ .mountpoint = DEFAULT_MOUNTPOINT,
+			       .daemon = DEFAULT_DAEMON,
+			       .record_dir = RECORD_DIR };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1 || optind < argc) {
+		if (c == -1) { /* a positional: the stage; options may follow it */
+			if (o->stage != STAGE_NONE)
+				die(EXIT_USAGE, "unexpected argument '%s' (try --help)", argv[optind]);
+			o->stage = parse_stage(argv[optind++]);
+			continue;
+		}
+		switch (c) {
+		case OPT_MNT:
+			o->mountpoint = optarg;
+			break;
+		case OPT_DAEMON:
+			o->daemon = optarg;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case OPT_NOSTART:
+			o->no_start = true;
+			break;
+		case OPT_RECORDS:
+			o->record_dir = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("procview-hook %s\n", PROCVIEW_VERSION);
+			exit(0);
+		default:
+			die(EXIT_USAGE, "unknown option '%s' (try --help)", argv[optind - 1]);
+		}
+	}
+	if (o->mountpoint[0] != '/')
+		die(EXIT_USAGE, "--mountpoint must be an absolute path");
+	if (o->daemon[0] != '/')
+		die(EXIT_USAGE, "--daemon must be an absolute path");
+}
+
+/* A failure to attach: logged, and fatal only in strict mode. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+fail(bool strict, const char *id, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(strict ? LOG_ERR : LOG_WARNING, "container %s: %s%s", id, line,
+		strict ? "" : " (continuing without procview: fail-open)");
+	exit(strict ? EXIT_STRICT : 0);
+}
+
+static void read_state(const struct options *o, struct oci_state *st)
+{
+	_cleanup_free_ char *text = NULL, *err = NULL;
+	long len;
+	int r;
+
+	len = oci_read_fd(STDIN_FILENO, OCI_STATE_MAX, &text);
+	if (len == -EFBIG)
+		die(EXIT_INPUT, "state JSON: larger than %u KiB on stdin", OCI_STATE_MAX >> 10);
+	if (len < 0)
+		die(EXIT_INPUT, "state JSON: reading stdin: %s", strerror((int)-len));
+	r = oci_state_parse(text, (size_t)len, o->stage == STAGE_CREATE ? OCI_STATE_NEED_PID : 0,
+			    st, &err);
+	if (r < 0)
+		die(EXIT_INPUT, "%s", err ? err : strerror(-r));
+	if (record_id_valid(st->id) < 0)
+		die(EXIT_INPUT, "state JSON: \"id\" is not a usable container id");
+}
+
+static int poststop(const struct options *o, const struct oci_state *st)
+{
+	int r = record_remove(o->record_dir, st->id);
+
+	if (r < 0 && r != -ENOENT)
+		log_msg(LOG_WARNING, "container %s: removing its record in %s: %s", st->id,
+			o->record_dir, strerror(-r));
+	return 0;
+}
+
+static void describe_skips(const struct attach_result *res, const char *const *files, size_t n,
+			   char *out, size_t size, bool *hard)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	*hard = false;
+	for (size_t i = 0; i < n; i++) {
+		int e = res->err[i];
+		const char *why;
+		int w;
+
+		if (e == 0)
+			continue;
+		if (e == -ENOENT)
+			continue; /* not in this container or not served: nothing to cover */
+		*hard = true;
+		why = e == -EXDEV	 ? "target is not procfs/sysfs"
+		      : e == -ELOOP	 ? "symlink on the path"
+		      : e == -ENOTSUP ? "not possible without the new mount API"
+				      : strerror(-e);
+		w = snprintf(out + used, size - used, "%s%s: %s", used ? "; " : "", files[i], why);
+		if (w < 0 || (size_t)w >= size - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static int create(const struct options *o, const struct oci_state *st)
+{
+	_cleanup_free_ char *err = NULL;
+	_cleanup_close_ int procfd = -1;
+	struct oci_config cfg = { 0 };
+	const char *files[ATTACH_MAX_FILES], *attached[ATTACH_MAX_FILES];
+	char src[4096], why[512], skips[1024];
+	struct attach_result res;
+	struct pv_record rec;
+	uint64_t start;
+	size_t n, n_user;
+	bool strict, hard;
+	int r;
+
+	if (strcmp(st->status, "stopped") == 0)
+		return 0;
+	r = oci_config_load(st->bundle, &cfg, &err);
+	if (r < 0)
+		die(EXIT_INPUT, "%s", err ? err : strerror(-r));
+	if (policy_disabled(st, &cfg)) {
+		log_msg(LOG_DEBUG, "container %s: %s=true, nothing to do", st->id,
+			ANNOTATION_DISABLE);
+		oci_config_free(&cfg);
+		return 0;
+	}
+	strict = o->strict || policy_strict(st, &cfg);
+	n = policy_files(&cfg, files, ARRAY_SIZE(files), &n_user);
+
+	if (!o->no_start) {
+		struct daemon_opts dopt = {
+			.mountpoint = o->mountpoint,
+			.daemon_path = o->daemon,
+			.try_systemd = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
+				       strcmp(o->daemon, DEFAULT_DAEMON) == 0,
+			.wait_ms = 2500,
+		};
+
+		if (daemon_ensure(&dopt, why, sizeof(why)) < 0)
+			fail(strict, st->id, "procviewd: %s", why);
+	}
+
+	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r = procfd < 0 ? -errno : proc_starttime(procfd, st->pid, &start);
+	if (r < 0)
+		fail(strict, st->id, "pid %d: reading its start time: %s", (int)st->pid,
+		     strerror(-r));
+	if (attach_src_dir(o->mountpoint, st->pid, start, src, sizeof(src)) < 0)
+		die(EXIT_USAGE, "--mountpoint is too long");
+
+	r = attach_views(st->pid, cfg.root_path, src, files, n, 0, &res);
+	if (r == -EPERM)
+		fail(strict, st->id, "pid %d is in the host's mount namespace: refusing to mount",
+		     (int)st->pid);
+	if (r < 0)
+		fail(strict, st->id, "attaching in pid %d's mount namespace (rootfs %s): %s",
+		     (int)st->pid, cfg.root_path, strerror(-r));
+	if (n > 0 && res.n_sources == 0)
+		fail(strict, st->id, "%s: no files to attach (%s)", src, strerror(-res.err[0]));
+	describe_skips(&res, files, n, skips, sizeof(skips), &hard);
+
+	/* Record what was attached, even when some of it failed (fail-open):
+	 * that is what a re-attach after a daemon restart renews. */
+	rec = (struct pv_record){
+		.id = st->id,
+		.pid = st->pid,
+		.starttime = start,
+		.rootfs = "/", /* a re-attach enters the running, pivoted container */
+		.mountpoint = (char *)o->mountpoint,
+		.files = (char **)attached,
+		.n_files = 0,
+	};
+	for (size_t i = 0; i < n; i++)
+		if (res.err[i] == 0)
+			attached[rec.n_files++] = files[i];
+	/* In strict mode a failure stops the container: nothing to record. */
+	r = rec.n_files > 0 && !(hard && strict) ? record_write(o->record_dir, &rec) : 0;
+	if (hard)
+		fail(strict, st->id, "attached %zu of %zu files; not attached: %s", res.n_attached,
+		     n, skips);
+	if (r < 0)
+		fail(strict, st->id, "writing its record in %s: %s", o->record_dir, strerror(-r));
+	log_set_stderr(false);
+	log_msg(LOG_INFO, "container %s: attached %zu files from %s%s (%zu left to user mounts)",
+		st->id, res.n_attached, src, res.legacy ? " with mount(2)" : "", n_user);
+	oci_config_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct oci_state st = { 0 };
+	int r;
+
+	log_open("procview-hook", true, LOG_INFO);
+	parse_args(argc, argv, &o);
+	read_state(&o, &st);
+	if (o.stage == STAGE_NONE)
+		o.stage = strcmp(st.status, "stopped") == 0 ? STAGE_POSTSTOP : STAGE_CREATE;
+	if (o.stage == STAGE_CREATE && st.pid <= 0)
+		die(EXIT_INPUT, "state JSON: \"pid\" missing");
+	r = o.stage == STAGE_POSTSTOP ? poststop(&o, &st) : create(&o, &st);
+	oci_state_free(&st);
+	return r;
+}

@@ -1,0 +1,75 @@
+#include "policy.h"
+#include "attach.h"
+#include "util.h"
+
+#include <string.h>
+
+bool policy_disabled(const struct oci_state *st, const struct oci_config *cfg)
+{
+	return oci_annotation_true(&st->annotations, ANNOTATION_DISABLE) ||
+	       oci_annotation_true(&cfg->annotations, ANNOTATION_DISABLE);
+}
+
+bool policy_strict(const struct oci_state *st, const struct oci_config *cfg)
+{
+	return oci_annotation_true(&st->annotations, ANNOTATION_STRICT) ||
+	       oci_annotation_true(&cfg->annotations, ANNOTATION_STRICT);
+}
+
+void policy_clean_path(char *p)
+{
+	char *w = p;
+
+	for (const char *r = p; *r;) {
+		if (r[0] == '/' && w > p && w[-1] == '/') {
+			r++; /* "//" */
+			continue;
+		}
+		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || r[2] == '\0')) {
+			r += 2; /* "/./" and a trailing "/." */
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	if (w > p + 1 && w[-1] == '/')
+		w[-1] = '\0';
+	if (!p[0])
+		strcpy(p, "/");
+}
+
+/* Does the user mount over file (relative, as in attach_files)? */
+static bool user_mounts(const struct oci_config *cfg, const char *file)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		char dest[4096];
+		const char *rel;
+
+		if (strlen(cfg->mount_dests[i]) + 2 > sizeof(dest))
+			continue;
+		/* OCI allows relative destinations (runc takes them from /). */
+		snprintf(dest, sizeof(dest), "%s%s", cfg->mount_dests[i][0] == '/' ? "" : "/",
+			 cfg->mount_dests[i]);
+		policy_clean_path(dest);
+		rel = dest + 1;
+		if (strcmp(rel, file) == 0)
+			return true;
+		if (strcmp(rel, "proc/pressure") == 0 && strncmp(file, "proc/pressure/", 14) == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t policy_files(const struct oci_config *cfg, const char **out, size_t max, size_t *n_user)
+{
+	size_t n = 0;
+
+	*n_user = 0;
+	for (size_t i = 0; i < attach_n_files; i++) {
+		if (user_mounts(cfg, attach_files[i]))
+			(*n_user)++;
+		else if (n < max)
+			out[n++] = attach_files[i];
+	}
+	return n;
+}
