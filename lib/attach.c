@@ -209,12 +209,14 @@ static int open_target(int rootfd, const char *rel, unsigned flags, int procfd)
 
 		if (fd < 0)
 			return fd;
+		bool dead = false;
+
 		/* fstatfs first: on a FUSE mount whose daemon died, fstat fails
 		 * with ENOTCONN too, and that is the mount a re-attach replaces. */
 		if (fstatfs(fd, &sfs) == 0)
 			type = (long)sfs.f_type;
 		else if (errno == ENOTCONN)
-			type = FUSE_MAGIC;
+			type = FUSE_MAGIC, dead = true;
 		else
 			return -errno;
 		if (type != FUSE_MAGIC) {
@@ -229,6 +231,10 @@ static int open_target(int rootfd, const char *rel, unsigned flags, int procfd)
 		if (type != FUSE_MAGIC || !(flags & ATTACH_ALLOW_FUSE) ||
 		    !is_procview_mount(procfd, fd))
 			return -EXDEV;
+		/* A live procview mount (a live replace): cover it, so readers
+		 * never see a gap; the old daemon leaves once all are covered. */
+		if (!dead)
+			return TAKE_FD(fd);
 		/* cwd is our own fd directory (see attach_views). */
 		snprintf(name, sizeof(name), "%d", fd);
 		if (umount2(name, MNT_DETACH) < 0)

@@ -36,8 +36,9 @@
 
 #define ATTACH_MAX_FILES 32
 
-/* Re-attach: a target that is already a fuse.procviewd mount (stale after
- * a daemon restart) is unmounted and the one underneath is used. */
+/* Re-attach: a target that is already a fuse.procviewd mount is accepted.
+ * A dead one (daemon crashed) is unmounted and the file underneath is used;
+ * a live one (live replace) is covered, make-before-break. */
 #define ATTACH_ALLOW_FUSE (1u << 0)
 /* Use the mount(2) fallback even where the new mount API exists (tests). */
 #define ATTACH_LEGACY (1u << 1)

@@ -1,0 +1,167 @@
+#!/bin/sh
+# Reliability for real: a daemon crash heals running containers, a live
+# replace loses no read, 30 cgroups read concurrently never see each
+# other's numbers, 20 containers at once start one daemon, and bad inputs
+# (cgroup removed mid-life, reader killed mid-read) leave nothing broken.
+. "$(dirname "$0")/lib.sh"
+need_root
+for t in runc python3 nsenter; do command -v $t >/dev/null || skip_all "$t not installed"; done
+[ -x "$B/procview-hook" ] || skip_all "$B/procview-hook not built"
+[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy"
+HOOK=$ROOT/$B/procview-hook
+DAEMON=$ROOT/$B/procviewd
+
+W=$(mktemp -d /tmp/pv-rel.XXXXXX)
+RUNC="runc --root $W/runc"
+MNT=$W/mnt
+mkdir -p "$MNT"
+IDS=""
+on_exit "rm -rf '$W'"
+on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
+on_exit 'for p in $(daemons_on); do kill -9 $p 2>/dev/null; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
+daemons_on() { ps -eo pid=,args= | awk -v m="$MNT" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
+sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs-template"
+
+# A container that checks its MemTotal 100 times a second, forever.
+LOOP='while :; do
+	if grep -q "^MemTotal: *65536 kB" /proc/meminfo 2>/dev/null; then echo ok; else echo FAIL; fi
+	usleep 10000
+done'
+start_ct() { # start_ct NAME: detached runc container running LOOP, log in $W/NAME.log
+	mkdir -p "$W/$1"
+	cp -a "$W/rootfs-template" "$W/$1/rootfs"
+	python3 "$ROOT/scripts/mkbundle.py" "$W/$1" --memory 67108864 --cpus 0 \
+		--hook "$HOOK" --daemon "$DAEMON" --mountpoint "$MNT" -- sh -c "$LOOP"
+	id=pvrel-$$-$1
+	IDS="$IDS $id"
+	(cd "$W/$1" && $RUNC run -d --pid-file "$W/$1.pid" "$id" >"$W/$1.log" 2>&1 </dev/null)
+}
+fails() { grep -c FAIL "$W/$1.log"; }
+oks() { grep -c '^ok$' "$W/$1.log"; }
+now_ms() { date +%s%3N; }
+
+"$DAEMON" -f "$MNT" >"$W/d1.log" 2>&1 &
+for _ in $(seq 100); do [ -f "$MNT/proc/meminfo" ] && break; sleep 0.05; done
+start_ct a && start_ct b
+ok $? "two containers started with the hook"
+sleep 1
+is "$(fails a)" 0 "container a reads its 64M view before any crash"
+
+# 1. Crash heal
+for p in $(daemons_on); do kill -9 "$p"; done
+sleep 0.5
+broken=$(fails a)
+[ "$broken" -gt 0 ]
+ok $? "after kill -9 the container's reads fail ($broken failed reads) - the problem being solved"
+t0=$(now_ms)
+"$DAEMON" -f "$MNT" >"$W/d2.log" 2>&1 &
+healed=""
+for _ in $(seq 200); do
+	if nsenter -t "$(cat "$W/a.pid")" -m cat /proc/meminfo 2>/dev/null | grep -q "^MemTotal: *65536 kB"; then
+		healed=$(($(now_ms) - t0))
+		break
+	fi
+	sleep 0.01
+done
+[ -n "$healed" ] && [ "$healed" -le 1000 ]
+ok $? "restart heals container a within 1 s of the new daemon's start (gap ${healed:-never} ms)"
+echo "# heal gap: ${healed:-never} ms after the new daemon's start"
+nsenter -t "$(cat "$W/b.pid")" -m cat /proc/meminfo 2>/dev/null | grep -q "^MemTotal: *65536 kB"
+ok $? "container b healed too, neither restarted"
+f1=$(fails a)
+sleep 1
+is "$(fails a)" "$f1" "no failed reads after healing"
+echo "# failed reads in container a across the crash: $f1"
+grep -q healed "$W/d2.log"
+ok $? "the new daemon logs what it healed ($(grep healed "$W/d2.log" | head -1))"
+
+# 2. Live replace: zero failed reads
+old=$(daemons_on)
+f_before=$(fails a)
+o_before=$(oks a)
+"$DAEMON" -f --replace "$MNT" >"$W/d3.log" 2>&1 &
+sleep 3.5
+kill -0 $old 2>/dev/null
+ok $((! $?)) "the old daemon exited after the replace"
+is "$(fails a)" "$f_before" "zero failed reads in container a during the live replace"
+[ $(($(oks a) - o_before)) -gt 100 ]
+ok $? "container a kept reading during the replace ($(($(oks a) - o_before)) reads)"
+nsenter -t "$(cat "$W/b.pid")" -m cat /proc/meminfo 2>/dev/null | grep -q "^MemTotal: *65536 kB"
+ok $? "container b is served by the new daemon"
+
+# 3. dead containers' records are forgotten on heal
+$RUNC kill "pvrel-$$-b" KILL 2>/dev/null
+sleep 0.5
+rec=/run/procview/containers/pvrel-$$-b
+echo "# record of b present after kill (poststop only runs on delete): $([ -e "$rec" ] && echo yes || echo no)"
+for p in $(daemons_on); do kill -9 "$p"; done
+"$DAEMON" -f "$MNT" >"$W/d4.log" 2>&1 &
+sleep 1
+[ ! -e "$rec" ]
+ok $? "a restarted daemon forgets the record of a dead container"
+
+# 4. Load and isolation: 30 cgroups, 30 limits, 2 readers each, 300 reads each
+DPID=$(daemons_on | head -1)
+fd0=$(ls /proc/$DPID/fd | wc -l)
+rss0=$(awk '/VmRSS/ { print $2 }' /proc/$DPID/status)
+i=1
+while [ $i -le 30 ]; do
+	mk_cgroup "pvrel-$$-$i"
+	echo $(((100 + i) << 20)) >"$CGV1/memory/pvrel-$$-$i/memory.limit_in_bytes"
+	i=$((i + 1))
+done
+i=1
+while [ $i -le 30 ]; do
+	for r in 1 2; do
+		in_cgroup "pvrel-$$-$i" sh -c '
+			want=$(( (100 + '$i') * 1024 )); bad=0; n=0
+			while [ $n -lt 300 ]; do
+				got=$(awk "\$1 == \"MemTotal:\" { print \$2 }" '"$MNT"'/proc/meminfo)
+				[ "$got" = "$want" ] || bad=$((bad + 1))
+				n=$((n + 1))
+			done
+			echo $bad' >"$W/load-$i-$r" 2>&1 &
+	done
+	i=$((i + 1))
+done
+wait_for=0
+while [ $(cat "$W"/load-* 2>/dev/null | wc -l) -lt 60 ] && [ $wait_for -lt 600 ]; do sleep 0.5; wait_for=$((wait_for + 1)); done
+bad=$(cat "$W"/load-* | awk '{ s += $1 } END { print s + 0 }')
+is "$(cat "$W"/load-* | wc -l)" 60 "60 readers finished 300 reads each"
+is "$bad" 0 "every read showed its own cgroup's limit (18000 reads, $bad wrong)"
+fd1=$(ls /proc/$DPID/fd | wc -l)
+rss1=$(awk '/VmRSS/ { print $2 }' /proc/$DPID/status)
+[ "$fd1" -le "$fd0" ]
+ok $? "daemon fd count did not grow ($fd0 -> $fd1)"
+[ "$rss1" -le $((rss0 + 4096)) ]
+ok $? "daemon RSS did not grow by more than 4 MiB ($rss0 -> $rss1 kB)"
+
+# 5. Bad input: a cgroup removed while its container is known, a reader killed mid-read
+CG=pvrel-$$-gone
+mk_cgroup "$CG"
+echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
+in_cgroup "$CG" sleep 30 &
+SL=$!
+sleep 0.2
+ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$SL/stat)
+is "$(kv MemTotal <"$MNT/containers/$SL-$ST/proc/meminfo")" 262144 "per-container view before the cgroup is removed"
+for c in memory cpu cpuacct cpuset blkio pids; do
+	[ -d "$CGV1/$c/$CG" ] && echo $SL >"$CGV1/$c/cgroup.procs" && rmdir "$CGV1/$c/$CG"
+done
+sleep 0.2
+got=$(kv MemTotal <"$MNT/containers/$SL-$ST/proc/meminfo")
+[ -n "$got" ]
+ok $? "cgroup removed: the view still answers (MemTotal $got)"
+kill $SL
+python3 - "$MNT/proc/cpuinfo" <<'PY' &
+import os, sys, signal
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.read(fd, 10)
+os.kill(os.getpid(), signal.SIGKILL)
+PY
+wait $! 2>/dev/null
+kill -0 "$DPID"
+ok $? "a reader killed mid-read leaves the daemon running"
+[ -n "$(head -c 100 "$MNT/proc/meminfo")" ]
+ok $? "the daemon still answers afterwards"
+done_testing
