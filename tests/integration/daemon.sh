@@ -116,8 +116,8 @@ PY
 ok $? "reads in 7-byte chunks and at an offset match a full read"
 
 # per-container layout: fixed to a pid's cgroup, read from the host
-in_cgroup "$CG" sleep 30 &
-SLEEPER=$!
+spawn_in_cgroup "$CG" sleep 30
+SLEEPER=$SPAWNED
 on_exit "kill $SLEEPER 2>/dev/null"
 sleep 0.2
 ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$SLEEPER/stat)

@@ -140,8 +140,8 @@ ok $? "daemon RSS did not grow by more than 4 MiB ($rss0 -> $rss1 kB)"
 CG=pvrel-$$-gone
 mk_cgroup "$CG"
 echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
-in_cgroup "$CG" sleep 30 &
-SL=$!
+spawn_in_cgroup "$CG" sleep 30
+SL=$SPAWNED
 sleep 0.2
 ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$SL/stat)
 is "$(kv MemTotal <"$MNT/containers/$SL-$ST/proc/meminfo")" 262144 "per-container view before the cgroup is removed"
