@@ -29,6 +29,7 @@ def main():
     p.add_argument("--host-usr", action="store_true")
     p.add_argument("--bind", action="append", default=[])
     p.add_argument("--no-proc", action="store_true")
+    p.add_argument("--no-sys", action="store_true")
     p.add_argument("--terminal", action="store_true")
     p.add_argument("args", nargs="+")
     a = p.parse_args()
@@ -44,6 +45,8 @@ def main():
     ]
     if a.no_proc:
         mounts = [m for m in mounts if m["destination"] != "/proc"]
+    if a.no_sys:
+        mounts = [m for m in mounts if m["destination"] != "/sys"]
     if a.host_usr:
         for d in ("/usr", "/etc"):
             mounts.append({"destination": d, "type": "bind", "source": d,

@@ -105,16 +105,26 @@ is "$(field MemTotal userbind)" 12345 "user bind over /proc/meminfo is kept"
 is "$(field cpus userbind)" 1 "user bind: the other files are still attached"
 
 # 5. Hostile rootfs: proc/meminfo a relative symlink out, no procfs.
+# runc itself needs procfs at /proc (it closes fds through /proc/self/fd),
+# so the hostile image attacks through /sys: no sysfs is mounted and
+# sys/devices/system/cpu/online is a relative symlink out to /etc/target.
+# (The same attack on /proc/meminfo is covered without runc in hook-attach.sh.)
 mkdir -p "$W/hostile"
 cp -a "$W/rootfs-template" "$W/hostile/rootfs"
 echo original >"$W/hostile/rootfs/etc/target"
-ln -s ../etc/target "$W/hostile/rootfs/proc/meminfo"
-python3 "$ROOT/scripts/mkbundle.py" "$W/hostile" --no-proc --hook "$HOOK" --daemon "$DAEMON" \
-	--mountpoint "$W/mnt1" -- sh -c 'cat /etc/target; echo done'
+mkdir -p "$W/hostile/rootfs/sys/devices/system/cpu"
+ln -s ../../../../etc/target "$W/hostile/rootfs/sys/devices/system/cpu/online"
+python3 "$ROOT/scripts/mkbundle.py" "$W/hostile" --no-sys --memory 67108864 --hook "$HOOK" --daemon "$DAEMON" \
+	--mountpoint "$W/mnt1" -- sh -c 'cat /etc/target; grep -c procview /proc/self/mountinfo; echo done'
 run hostile
 ok $? "hostile rootfs: the container runs (fail-open)"
 is "$(head -1 "$W/hostile.out")" original "hostile rootfs: /etc/target untouched inside"
 is "$(cat "$W/hostile/rootfs/etc/target")" original "hostile rootfs: untouched on disk"
+grep -q "^done" "$W/hostile.out"
+ok $? "hostile rootfs: the container ran to the end"
+[ ! -L "$W/hostile/rootfs/sys/devices/system/cpu/online" ] && echo "# the symlink was replaced!"
+[ -L "$W/hostile/rootfs/sys/devices/system/cpu/online" ]
+ok $? "hostile rootfs: the symlink itself is left as it was"
 
 # 6. Strict and a daemon that cannot start: the container fails to start.
 mkb strict "$W/mnt-none" --strict
