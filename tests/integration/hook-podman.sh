@@ -53,6 +53,13 @@ is "$(daemons_on "$MNT" | wc -l)" 1 "the hook started the daemon"
 # busybox free uses sysinfo(2), which no file can change: shown, not checked.
 echo "# busybox free (sysinfo, host-wide): $(echo "$out" | awk '$1 == "Mem:" { print $2 }') kB"
 
+# procps free reads /proc/meminfo: run the host's through a read-only
+# bind of /usr (a tool mount, nothing procview needs) and it shows 64M.
+if [ -x /usr/bin/free ]; then
+	out=$(prun -m 64m -v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro "$IMAGE" /usr/bin/free -k 2>&1)
+	is "$(echo "$out" | awk '$1 == "Mem:" { print $2 }')" 65536 "podman -m 64m: procps free shows 64M"
+fi
+
 out=$(prun -m 64m --cpuset-cpus 0 "$IMAGE" grep -c ^processor /proc/cpuinfo 2>&1)
 is "$out" 1 "podman --cpuset-cpus 0: one processor"
 
