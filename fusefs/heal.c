@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 struct heal_job {
@@ -18,11 +19,19 @@ struct heal_job {
 	int proc_fd;
 };
 
+/* Same pid and start time, and not a zombie: a stopped container's init
+ * lingers as one until the runtime deletes it, with no namespace left. */
 static bool record_alive(int proc_fd, const struct pv_record *r)
 {
+	_cleanup_free_ char *text = NULL;
+	char path[32], state;
 	uint64_t st;
 
-	return proc_starttime(proc_fd, r->pid, &st) == 0 && st == r->starttime;
+	snprintf(path, sizeof(path), "%d/stat", (int)r->pid);
+	if (read_file_at(proc_fd, path, 4096, &text) < 0 || proc_parse_starttime(text, &st) < 0 ||
+	    proc_parse_state(text, &state) < 0)
+		return false;
+	return st == r->starttime && state != 'Z' && state != 'X';
 }
 
 static int heal_one(const struct pv_record *r, void *data)

@@ -17,6 +17,7 @@
 #include <fuse_lowlevel.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -363,6 +364,9 @@ int main(int argc, char **argv)
 	pid_t old_pid;
 
 	parse_args(argc, argv, &o);
+	/* One malloc arena per FUSE worker thread would cost megabytes of RSS
+	 * for nothing: requests are short and allocate little. */
+	mallopt(M_ARENA_MAX, 2);
 	log_open("procviewd", true, o.log_level);
 	ctx.proc_fd = open_root("--proc-root", o.proc_root);
 	ctx.sys_fd = open_root("--sys-root", o.sys_root);
