@@ -7,6 +7,7 @@
 #include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +129,22 @@ static void reply_readonly(fuse_req_t req)
 
 /* ---------------- per-reader filesystem ---------------- */
 
+/* One open of a per-reader file. RELEASE can reach another worker while
+ * the READ that preceded it is still returning from its reply, so both
+ * hold a reference and the last one frees. */
 struct handle {
+	atomic_int refs;
 	char *data;
 	size_t len;
 };
+
+static void handle_unref(struct handle *h)
+{
+	if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
+		free(h->data);
+		free(h);
+	}
+}
 
 static void rd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -211,12 +224,11 @@ static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	h->data = buf_steal(&out, &h->len);
+	atomic_init(&h->refs, 1);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		free(h->data);
-		free(h);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		handle_unref(h); /* the open was interrupted: no RELEASE will come */
 }
 
 static void rd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -225,10 +237,12 @@ static void rd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	atomic_fetch_add(&h->refs, 1);
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, h->data + off, MIN(size, h->len - (size_t)off));
+	handle_unref(h);
 }
 
 static void rd_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -236,10 +250,7 @@ static void rd_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (h) {
-		free(h->data);
-		free(h);
-	}
+	handle_unref(h);
 	fuse_reply_err(req, 0);
 }
 
