@@ -88,6 +88,57 @@ FORCE:
 fmt:
 	clang-format -i $(wildcard lib/*.[ch] fusefs/*.[ch] oci/*.[ch] hook/*.[ch] cli/*.[ch] tests/unit/*.[ch])
 
+# ---- install ----
+# BINDIR and LIBEXECDIR are compiled in (the hook's default --daemon is
+# $(BINDIR)/procviewd), so every object depends on a stamp holding them:
+# `make install PREFIX=/usr` after a plain `make` rebuilds for /usr instead
+# of installing binaries that point into /usr/local. The stamp only changes
+# when the paths do, so an ordinary `make` rebuilds nothing.
+# Not a knob: procviewd and the hook have it compiled in as their default.
+PV_MOUNTPOINT := /var/lib/procview
+HOOKDIR := $(LIBEXECDIR)/procview
+HOOKSDDIR := $(DATADIR)/containers/oci/hooks.d
+PATHS_STAMP := $(B)/paths.stamp
+PATHS_TEXT := BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR)
+HOOKS_JSON := $(notdir $(wildcard hooks.d/*.json))
+MAN1 := $(notdir $(wildcard man/*.1))
+MAN8 := $(notdir $(wildcard man/*.8))
+INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(HOOKDIR)/procview-hook \
+	$(HOOKS_JSON:%=$(HOOKSDDIR)/%) $(UNITDIR)/procview.service \
+	$(MAN1:%=$(MANDIR)/man1/%) $(MAN8:%=$(MANDIR)/man8/%)
+
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PATHS_TEXT)' | cmp -s - $@ || echo '$(PATHS_TEXT)' >$@
+$(CORE_OBJ) $(MAINS:%.c=$(B)/obj/%.o): $(PATHS_STAMP)
+
+install: all
+	install -D -m 0755 $(B)/procviewd $(DESTDIR)$(BINDIR)/procviewd
+	install -D -m 0755 $(B)/procview $(DESTDIR)$(BINDIR)/procview
+	install -D -m 0755 $(B)/procview-hook $(DESTDIR)$(HOOKDIR)/procview-hook
+	install -d -m 0755 $(DESTDIR)$(HOOKSDDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	for f in $(HOOKS_JSON); do \
+		sed 's|"path": *"[^"]*"|"path": "$(HOOKDIR)/procview-hook"|' hooks.d/$$f \
+			>$(DESTDIR)$(HOOKSDDIR)/$$f && chmod 0644 $(DESTDIR)$(HOOKSDDIR)/$$f || exit 1; \
+	done
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@MOUNTPOINT@|$(PV_MOUNTPOINT)|g' \
+		deploy/systemd/procview.service.in >$(DESTDIR)$(UNITDIR)/procview.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/procview.service
+	for f in $(MAN1); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man1/$$f || exit 1; done
+	for f in $(MAN8); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; done
+
+uninstall:
+	rm -f $(INSTALL_FILES:%=$(DESTDIR)%)
+	rmdir $(DESTDIR)$(HOOKDIR) 2>/dev/null || true
+
+# The layout, one path a line, for tests and packagers: what install writes
+# and uninstall removes.
+list-install:
+	@printf '%s\n' $(INSTALL_FILES)
+
+.PHONY: list-install
+
 clean:
 	rm -rf build build-asan build-fuzz
 

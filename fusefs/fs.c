@@ -627,6 +627,18 @@ static void ct_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	reply_dirbuf(req, &b, size, off);
 }
 
+/* ENOSYS to OPEN is how a server says "no opens at all": the kernel stops
+ * sending OPEN and RELEASE for this connection and keeps pages cached
+ * across opens (libfuse only relays it, it does not answer it for us). */
+static void ct_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		fuse_reply_err(req, EACCES);
+	else
+		fuse_reply_err(req, ENOSYS);
+}
+
 static void ct_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -641,6 +653,7 @@ static void ct_init(void *userdata, struct fuse_conn_info *conn)
 static const struct fuse_lowlevel_ops container_ops = {
 	.init = ct_init,
 	.lookup = ct_lookup,
+	.open = ct_open,
 	.getattr = ct_getattr,
 	.readdir = ct_readdir,
 	.read = ct_read,
@@ -702,8 +715,10 @@ static struct fuse_session *session_new(const struct fs_opts *o, const char *fsn
 					const struct fuse_lowlevel_ops *ops)
 {
 	char opt[256];
-	char *argv[] = { "procviewd", "-o", opt, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	/* PROCVIEW_FUSE_DEBUG=1 prints every request (foreground only). */
+	bool debug = getenv("PROCVIEW_FUSE_DEBUG") != NULL;
+	char *argv[] = { "procviewd", "-o", opt, debug ? "-d" : NULL, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, argv);
 	struct fuse_session *se;
 
 	opts = *o;

@@ -15,6 +15,8 @@ command -v podman >/dev/null 2>&1 || need="$need podman"
 command -v free >/dev/null 2>&1 || need="$need procps"
 command -v lxcfs >/dev/null 2>&1 || need="$need lxcfs"
 command -v clang >/dev/null 2>&1 || need="$need clang"
+python3 -c 'import yaml' 2>/dev/null || need="$need python3-yaml"
+command -v groff >/dev/null 2>&1 || need="$need groff-base"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "procview: missing packages:$need (run as root to install them)" >&2

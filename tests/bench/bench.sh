@@ -56,12 +56,12 @@ mkcg() {
 	}
 	echo $(((256 + ${2:-0}) << 20)) >/sys/fs/cgroup/memory/pvbench/$1/memory.limit_in_bytes
 }
-incg() { # incg NAME CMD...
-	n=$1
+incg() { # incg NAME CMD...: run CMD inside pvbench/NAME
+	_cg=$1
 	shift
-	sh -c 'n=$0; shift; for c in '"$CGS"'; do
-		[ -d /sys/fs/cgroup/$c/pvbench/$n ] && echo $$ > /sys/fs/cgroup/$c/pvbench/$n/cgroup.procs; done
-		exec "$@"' "$n" "$@"
+	sh -c 'for c in '"$CGS"'; do
+		[ -d /sys/fs/cgroup/$c/pvbench/$0 ] && echo $$ > /sys/fs/cgroup/$c/pvbench/$0/cgroup.procs; done
+		exec "$@"' "$_cg" "$@"
 }
 
 echo "procview bench: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), kernel $(uname -r), $(date -u +%Y-%m-%d)"
@@ -158,7 +158,9 @@ register() { # register N: N sleeping processes in their own cgroups, each looke
 	i=0
 	while [ $i -lt "$1" ]; do
 		mkcg "c$i"
-		incg "c$i" sleep 600 &
+		sh -c 'for c in '"$CGS"'; do
+			[ -d /sys/fs/cgroup/$c/pvbench/$0 ] && echo $$ > /sys/fs/cgroup/$c/pvbench/$0/cgroup.procs; done
+			exec sleep 600' "c$i" &
 		SLEEPERS="$SLEEPERS $!"
 		i=$((i + 1))
 	done
