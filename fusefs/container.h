@@ -21,11 +21,19 @@ struct container {
 	uint64_t start_ticks; /* init's starttime, clock ticks since boot */
 
 	pthread_mutex_t lock; /* guards the fields below */
-	struct stat_mono mono;
+	struct stat_mono *mono; /* allocated on the first stat read: 6 KB */
 	struct loadavg_state load;
 	int64_t last_read_ms; /* CLOCK_MONOTONIC ms; the sampler only samples recent ones */
 	int64_t last_sample_ms;
 	int procs_blocked;
+
+	/* Rendered files, reused for --staleness ms by per-reader opens. */
+	pthread_mutex_t snap_lock;
+	struct {
+		char *data;
+		size_t len;
+		int64_t tick;
+	} snaps[16];
 };
 
 struct container *container_ref(struct container *c);
@@ -33,3 +41,8 @@ void container_unref(struct container *c);
 /* Build a container from a pid's cgroup text; init/start filled by caller. */
 struct container *container_new(const struct cg_root *root, const char *cgroup_text);
 void container_touch(struct container *c);
+/* A copy of view's bytes no older than one tick, rendered by render(ctx,
+ * c, view, out) when stale. */
+int container_snapshot(struct container *c, int view, int64_t tick,
+		       int (*render)(const void *ctx, struct container *c, int view, struct buf *out),
+		       const void *ctx, char **data, size_t *len);

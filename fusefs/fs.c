@@ -53,6 +53,13 @@ static const struct node nodes[] = {
 static struct fs_opts opts;
 static struct timespec t_start;
 
+static int64_t current_tick(struct timespec *now);
+
+static int render_cb(const void *ctx, struct container *c, int view, struct buf *out)
+{
+	return view_render(ctx, c, (enum view_id)view, out);
+}
+
 static bool node_visible(int n, bool reader_fs)
 {
 	return n > N_NONE && n < NNODES && nodes[n].name &&
@@ -213,17 +220,26 @@ static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* One snapshot per open: every later read slices these bytes. */
+	/* One snapshot per open: every later read slices these bytes. A
+	 * container's rendering is shared by its readers for one tick. */
 	c = resolve_reader(opts.resolver, fc->pid);
-	r = view_render(opts.ctx, c, nodes[ino].view, &out);
+	if (c) {
+		struct timespec now;
+
+		r = container_snapshot(c, nodes[ino].view, current_tick(&now), render_cb, opts.ctx,
+				       &h->data, &h->len);
+	} else {
+		r = view_render(opts.ctx, NULL, nodes[ino].view, &out);
+		h->data = buf_steal(&out, &h->len);
+	}
 	container_unref(c);
 	if (r < 0) {
 		buf_free(&out);
+		free(h->data);
 		free(h);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	h->data = buf_steal(&out, &h->len);
 	atomic_init(&h->refs, 1);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;

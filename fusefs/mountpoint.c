@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <libmount.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -33,8 +36,9 @@ bool mnt_is_procview(const char *target)
 int mnt_answers(const char *mnt, int timeout_ms)
 {
 	char path[4096];
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	pid_t pid;
-	int status;
+	int status = 0;
 
 	if (!mnt_is_procview(mnt))
 		return -ENOENT;
@@ -56,25 +60,32 @@ int mnt_answers(const char *mnt, int timeout_ms)
 			_exit(errno == ENOTCONN ? 3 : 2);
 		_exit(0);
 	}
-	for (int waited = 0; waited <= timeout_ms; waited += 5) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		struct timespec ts = { 0, 5 * 1000000 };
+	/* Wait on a pidfd: the verdict arrives the moment the child exits,
+	 * not at the next tick of a sleep loop (this is on the hook's path). */
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd >= 0) {
+		(void)poll(&pfd, 1, timeout_ms);
+		close(pfd.fd);
+	} else {
+		for (int waited = 0; waited < timeout_ms && waitpid(pid, &status, WNOHANG) == 0; waited++) {
+			struct timespec ts = { 0, 1000000 };
 
-		if (w == pid) {
-			if (!WIFEXITED(status))
-				return -EIO;
-			switch (WEXITSTATUS(status)) {
-			case 0:
-				return 0;
-			case 3:
-				return -ENOTCONN;
-			case 4:
-				return -ENOENT;
-			default:
-				return -EIO;
-			}
+			nanosleep(&ts, NULL);
 		}
-		nanosleep(&ts, NULL);
+	}
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		if (!WIFEXITED(status))
+			return -EIO;
+		switch (WEXITSTATUS(status)) {
+		case 0:
+			return 0;
+		case 3:
+			return -ENOTCONN;
+		case 4:
+			return -ENOENT;
+		default:
+			return -EIO;
+		}
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);

@@ -173,7 +173,9 @@ static int r_stat(const struct view_ctx *ctx, struct container *c, struct buf *o
 	pthread_mutex_lock(&c->lock);
 	x.procs_running = c->load.sampled ? (int)c->load.running : -1;
 	x.procs_blocked = c->load.sampled ? c->procs_blocked : -1;
-	r = render_stat(host, v, &cg, &x, &c->mono, out);
+	if (!c->mono)
+		c->mono = calloc(1, sizeof(*c->mono));
+	r = c->mono ? render_stat(host, v, &cg, &x, c->mono, out) : -ENOMEM;
 	pthread_mutex_unlock(&c->lock);
 out:
 	cg_cpu_free(&cg);

@@ -25,6 +25,7 @@ def main():
     p.add_argument("--daemon")
     p.add_argument("--mountpoint")
     p.add_argument("--strict", action="store_true")
+    p.add_argument("--no-poststop", action="store_true")
     p.add_argument("--annotation", action="append", default=[])
     p.add_argument("--host-usr", action="store_true")
     p.add_argument("--bind", action="append", default=[])
@@ -103,8 +104,9 @@ def main():
         post = [x if x != "createRuntime" else "poststop" for x in args]
         cfg["hooks"] = {
             "createRuntime": [{"path": os.path.abspath(a.hook), "args": args, "timeout": 10}],
-            "poststop": [{"path": os.path.abspath(a.hook), "args": post, "timeout": 10}],
         }
+        if not a.no_poststop:
+            cfg["hooks"]["poststop"] = [{"path": os.path.abspath(a.hook), "args": post, "timeout": 10}]
     with open(os.path.join(a.bundle, "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
 

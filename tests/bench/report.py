@@ -36,9 +36,13 @@ def main(path):
     print()
     wo = extra.get(("hook", "runc-run", "without"))
     wi = extra.get(("hook", "runc-run", "with"))
+    wb = extra.get(("hook", "runc-run", "with-poststop"))
     if wo and wi:
-        print(f"runc run (median of 15): {wo} ms without the hook, {wi} ms with: "
-              f"the hook adds {float(wi) - float(wo):.2f} ms")
+        print(f"runc run (median of 15): {wo} ms without the hook, {wi} ms with the createRuntime "
+              f"hook: the hook adds {float(wi) - float(wo):.2f} ms to a start")
+    if wo and wb:
+        print(f"  with the poststop hook too (runs after exit): {wb} ms, "
+              f"+{float(wb) - float(wo):.2f} ms for the whole run")
     sc = {m: float(v) for (k, f, m), v in extra.items() if k == "scale"}
     if sc:
         s = ", ".join(f"{m} cgroups {v:.1f} µs" for m, v in sorted(sc.items(), key=lambda x: int(x[0])))
