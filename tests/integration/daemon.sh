@@ -41,9 +41,11 @@ NCPU=$(grep -c '^processor' /proc/cpuinfo)
 cat "$CGV1/cpuset/cpuset.cpus" >"$CGV1/cpuset/$CG/cpuset.cpus"
 echo 100000 >"$CGV1/cpu/$CG/cpu.cfs_period_us"
 echo 50000 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+sleep 0.15 # a container's rendering is reused for one staleness tick (100 ms)
 is "$(in_cgroup "$CG" grep -c '^processor' "$MNT/proc/cpuinfo")" 1 "cpuinfo: quota 0.5 CPU of $NCPU shows 1"
 is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/online")" 0 "online follows the quota"
 echo -1 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+sleep 0.15
 if [ "$NCPU" -ge 2 ]; then
 	is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/present")" "0-$((NCPU - 1))" "no quota: all $NCPU CPUs present"
 fi
