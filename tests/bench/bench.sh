@@ -116,30 +116,29 @@ for mode in hot sampled; do
 	[ -x "$B/procview-hook" ] && ct_measure $mode
 done
 
-# hook cost: runc run of a trivial container, with and without the hook
+# hook cost: runc run of a trivial container without the hook, with the
+# createRuntime hook (the start cost), and with poststop too (runs after
+# exit). Runs are interleaved so drift hits all three alike.
 echo "measuring the hook's cost on runc run..."
-HB="$W/hookbundle"
-mkdir -p "$HB"
-sh scripts/mkrootfs.sh "$HB/rootfs"
-runtime_ms() { # median ms of N runc runs
-	for i in $(seq 15); do
+for v in none start both; do
+	mkdir -p "$W/hb-$v"
+	sh scripts/mkrootfs.sh "$W/hb-$v/rootfs"
+done
+python3 scripts/mkbundle.py "$W/hb-none" --memory $((64 << 20)) -- /bin/true
+python3 scripts/mkbundle.py "$W/hb-start" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" --no-poststop -- /bin/true
+python3 scripts/mkbundle.py "$W/hb-both" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" -- /bin/true
+for i in $(seq ${HOOK_RUNS:-31}); do
+	for v in none start both; do
 		t0=$(date +%s%N)
-		(cd "$HB" && runc run pvbench-h$i >/dev/null 2>&1)
+		(cd "$W/hb-$v" && runc run "pvbench-$v-$i" >/dev/null 2>&1)
 		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))
-	done | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
-}
-python3 scripts/mkbundle.py "$HB" --memory $((64 << 20)) -- /bin/true
-NOHOOK=$(runtime_ms)
-# The start cost is the createRuntime hook; poststop runs after the
-# container has exited, so it is measured apart.
-python3 scripts/mkbundle.py "$HB" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" --no-poststop -- /bin/true
-WITHHOOK=$(runtime_ms)
-python3 scripts/mkbundle.py "$HB" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" -- /bin/true
-WITHBOTH=$(runtime_ms)
-echo "hook,runc-run,without,$NOHOOK,," >>"$CSV"
-echo "hook,runc-run,with,$WITHHOOK,," >>"$CSV"
-echo "hook,runc-run,with-poststop,$WITHBOTH,," >>"$CSV"
+		echo $(((t1 - t0) / 1000)) >>"$W/hook-$v.us"
+	done
+done
+med() { sort -n "$1" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
+echo "hook,runc-run,without,$(med "$W/hook-none.us"),," >>"$CSV"
+echo "hook,runc-run,with,$(med "$W/hook-start.us"),," >>"$CSV"
+echo "hook,runc-run,with-poststop,$(med "$W/hook-both.us"),," >>"$CSV"
 
 # scale: per-reader latency with 1, 100 and 1000 live cgroups known to the daemon
 echo "measuring scale (1, 100, 1000 cgroups)..."
