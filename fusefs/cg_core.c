@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -256,6 +258,22 @@ bool cg_parent(char *path)
 	else
 		*slash = '\0';
 	return true;
+}
+
+uint64_t cg_min_up(int hfd, const char *path, const char *file)
+{
+	char p[PATH_MAX];
+	uint64_t best = CG_UNLIMITED;
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return best;
+	do {
+		uint64_t v;
+
+		if (cg_read_u64(hfd, p, file, &v) == 0 && v < (UINT64_C(1) << 62))
+			best = MIN(best, v);
+	} while (cg_parent(p));
+	return best;
 }
 
 int cg_read_memory(const struct cg_root *r, const char *path, struct cg_memory *out)

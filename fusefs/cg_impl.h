@@ -17,6 +17,10 @@ int cg_rel(const char *path, const char *file, char *out, size_t size);
 int cg_read_u64(int hfd, const char *path, const char *file, uint64_t *v);
 int cg_read_i64(int hfd, const char *path, const char *file, int64_t *v);
 long cg_read_text(int hfd, const char *path, const char *file, char **text);
+/* Minimum of <file> over path and all its ancestors. Missing or garbage
+ * levels do not limit, and neither do values of 2^62 or more (v1 writes
+ * "unlimited" as PAGE_COUNTER_MAX pages, v2 writes "max"). */
+uint64_t cg_min_up(int hfd, const char *path, const char *file);
 /* Parent of path in place: "/a/b" -> "/a" -> "/"; false once at "/". */
 bool cg_parent(char *path);
 

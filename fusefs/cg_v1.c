@@ -8,31 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* v1 writes "unlimited" as PAGE_COUNTER_MAX pages, a value near 2^63. */
-#define V1_UNLIMITED_FLOOR (UINT64_C(1) << 62)
 
-static uint64_t v1_limit(uint64_t v)
-{
-	return v >= V1_UNLIMITED_FLOOR ? CG_UNLIMITED : v;
-}
-
-/* Minimum of <file> over path and its ancestors; garbage or missing
- * levels do not limit. */
-static uint64_t min_up(int hfd, const char *path, const char *file)
-{
-	char p[PATH_MAX];
-	uint64_t best = CG_UNLIMITED;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return best;
-	do {
-		uint64_t v;
-
-		if (cg_read_u64(hfd, p, file, &v) == 0)
-			best = MIN(best, v1_limit(v));
-	} while (cg_parent(p));
-	return best;
-}
 
 int cg_v1_memory(const struct cg_root *r, const char *path, struct cg_memory *m)
 {
@@ -46,14 +22,14 @@ int cg_v1_memory(const struct cg_root *r, const char *path, struct cg_memory *m)
 	ret = cg_read_u64(hfd, path, "memory.usage_in_bytes", &m->usage);
 	if (ret < 0)
 		return ret; /* gone or unreadable: the caller serves the host */
-	m->limit = min_up(hfd, path, "memory.limit_in_bytes");
+	m->limit = cg_min_up(hfd, path, "memory.limit_in_bytes");
 	if (cg_read_text(hfd, path, "memory.stat", &stat) >= 0)
 		cg_parse_memory_stat(stat, true, m);
 	m->swap_limit = CG_UNLIMITED;
 	if (cg_read_u64(hfd, path, "memory.memsw.usage_in_bytes", &memsw_usage) == 0) {
 		m->swap_accounted = true;
 		m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
-		memsw_limit = min_up(hfd, path, "memory.memsw.limit_in_bytes");
+		memsw_limit = cg_min_up(hfd, path, "memory.memsw.limit_in_bytes");
 		if (memsw_limit != CG_UNLIMITED)
 			m->swap_limit = memsw_limit > m->limit ? memsw_limit - m->limit : 0;
 	}

@@ -7,22 +7,6 @@
 #include <limits.h>
 #include <string.h>
 
-/* Minimum of <file> over path and its ancestors (the root has none). */
-static uint64_t min_up(int hfd, const char *path, const char *file)
-{
-	char p[PATH_MAX];
-	uint64_t best = CG_UNLIMITED;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return best;
-	do {
-		uint64_t v;
-
-		if (cg_read_u64(hfd, p, file, &v) == 0)
-			best = MIN(best, v);
-	} while (cg_parent(p));
-	return best;
-}
 
 int cg_v2_memory(const struct cg_root *r, const char *path, struct cg_memory *m)
 {
@@ -33,13 +17,13 @@ int cg_v2_memory(const struct cg_root *r, const char *path, struct cg_memory *m)
 	ret = cg_read_u64(hfd, path, "memory.current", &m->usage);
 	if (ret < 0)
 		return ret;
-	m->limit = min_up(hfd, path, "memory.max");
+	m->limit = cg_min_up(hfd, path, "memory.max");
 	if (cg_read_text(hfd, path, "memory.stat", &stat) >= 0)
 		cg_parse_memory_stat(stat, false, m);
 	m->swap_limit = CG_UNLIMITED;
 	if (cg_read_u64(hfd, path, "memory.swap.current", &m->swap_usage) == 0) {
 		m->swap_accounted = true;
-		m->swap_limit = min_up(hfd, path, "memory.swap.max");
+		m->swap_limit = cg_min_up(hfd, path, "memory.swap.max");
 	}
 	return 0;
 }

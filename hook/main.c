@@ -12,6 +12,7 @@
 #include "procfs.h"
 #include "record.h"
 #include "state.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <errno.h>
@@ -158,7 +159,7 @@ static void read_state(const struct options *o, struct oci_state *st)
 	long len;
 	int r;
 
-	len = oci_read_fd(STDIN_FILENO, OCI_STATE_MAX, &text);
+	len = read_fd(STDIN_FILENO, OCI_STATE_MAX, &text);
 	if (len == -EFBIG)
 		die(EXIT_INPUT, "state JSON: larger than %u KiB on stdin", OCI_STATE_MAX >> 10);
 	if (len < 0)

@@ -7,33 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-long read_file_at(int dirfd, const char *path, size_t max, char **out)
+long read_fd(int fd, size_t max, char **out)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *data = NULL;
-	size_t len = 0, cap = 4096;
+	size_t len = 0, cap = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	data = malloc(cap);
-	if (!data)
-		return -ENOMEM;
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= cap) {
+		if (len == cap) {
+			/* One byte past max tells "exactly max" from "more". */
+			size_t ncap = cap ? MIN(cap * 2, max + 1) : MIN((size_t)65536, max + 1);
 			char *p;
 
-			if (cap > max)
+			if (len > max)
 				return -EFBIG;
-			p = realloc(data, cap * 2);
+			p = realloc(data, ncap + 1);
 			if (!p)
 				return -ENOMEM;
 			data = p;
-			cap *= 2;
+			cap = ncap;
 		}
-		n = read(fd, data + len, cap - len - 1);
+		n = read(fd, data + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -45,9 +40,20 @@ long read_file_at(int dirfd, const char *path, size_t max, char **out)
 	}
 	if (len > max)
 		return -EFBIG;
+	if (!data && !(data = malloc(1)))
+		return -ENOMEM;
 	data[len] = '\0';
 	*out = steal_pointer(&data);
 	return (long)len;
+}
+
+long read_file_at(int dirfd, const char *path, size_t max, char **out)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, max, out);
 }
 
 static const char *skip_ws(const char *s)

@@ -8,6 +8,9 @@
  * malloc'd NUL-terminated string. Caps at max bytes (-EFBIG beyond).
  * Returns length or negative errno. */
 long read_file_at(int dirfd, const char *path, size_t max, char **out);
+/* The same for an open fd, read to EOF: -EFBIG past max bytes (it reads
+ * one byte more to tell "exactly max" from "more"). */
+long read_fd(int fd, size_t max, char **out);
 #define READ_MAX_DEFAULT (4u << 20)
 
 /* Parse a decimal unsigned, allowing trailing whitespace. "max" gives

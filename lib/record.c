@@ -1,4 +1,5 @@
 #include "record.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -249,32 +250,6 @@ int record_write(const char *dir, const struct pv_record *r)
 	return e;
 }
 
-/* A record is small; anything near RECORD_MAX is not one of ours. */
-static long read_small(int fd, char **out)
-{
-	_cleanup_free_ char *buf = malloc(RECORD_MAX + 1);
-	size_t len = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, RECORD_MAX + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > RECORD_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*out = steal_pointer(&buf);
-	return (long)len;
-}
 
 static int read_at(int dfd, const char *id, struct pv_record *out)
 {
@@ -287,7 +262,7 @@ static int read_at(int dfd, const char *id, struct pv_record *out)
 	fd = openat(dfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = read_small(fd, &text);
+	len = read_fd(fd, RECORD_MAX, &text);
 	if (len < 0)
 		return (int)len;
 	e = record_parse(text, (size_t)len, &r);

@@ -1,4 +1,5 @@
 #include "state.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <errno.h>
@@ -26,45 +27,6 @@ char *oci_strdupf(const char *fmt, ...)
 		*(err) ? -EINVAL : -ENOMEM;                                    \
 	})
 
-long oci_read_fd(int fd, size_t max, char **out)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			/* One byte past max tells "exactly max" from "more". */
-			size_t ncap = cap ? MIN(cap * 2, max + 1) : MIN((size_t)65536, max + 1);
-			char *p;
-
-			if (len > max)
-				return -EFBIG;
-			p = realloc(data, ncap + 1);
-			if (!p)
-				return -ENOMEM;
-			data = p;
-			cap = ncap;
-		}
-		n = read(fd, data + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max)
-		return -EFBIG;
-	if (!data && !(data = malloc(1)))
-		return -ENOMEM;
-	data[len] = '\0';
-	*out = steal_pointer(&data);
-	return (long)len;
-}
 
 int oci_json_parse(const char *json, size_t len, const char *what, yajl_val *out, char **err)
 {

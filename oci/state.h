@@ -42,9 +42,6 @@ int oci_state_parse(const char *json, size_t len, unsigned flags, struct oci_sta
 		    char **err);
 void oci_state_free(struct oci_state *st);
 
-/* Read fd to EOF, at most max bytes: -EFBIG beyond (without draining the
- * rest, so a huge writer cannot keep us busy). Returns the length. */
-long oci_read_fd(int fd, size_t max, char **out);
 
 /* Value of an annotation, or NULL. */
 const char *oci_annotation(const struct oci_annotations *a, const char *key);
