@@ -5,6 +5,25 @@
 need_root
 [ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy (this test drives v1 for real; v2 is covered by fixture unit tests)"
 
+# the command line
+out=$("$B/procviewd" --bogus 2>&1)
+rc=$?
+[ $rc = 2 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "unknown option '--bogus'"
+ok $? "unknown option: one line, exit 2 ($out)"
+out=$("$B/procviewd" -f /etc/passwd 2>&1)
+[ $? = 2 ] && echo "$out" | grep -q "/etc/passwd: Not a directory"
+ok $? "a mountpoint that is a file: one line, exit 2 ($out)"
+out=$("$B/procviewd" -f relative/dir 2>&1)
+[ $? = 2 ] && echo "$out" | grep -q "absolute"
+ok $? "a relative mountpoint: exit 2 ($out)"
+out=$("$B/procviewd" --staleness 0 2>&1)
+[ $? = 2 ]
+ok $? "a bad --staleness: exit 2 ($out)"
+"$B/procviewd" --version | grep -q "^procviewd [0-9]"
+ok $? "--version"
+"$B/procviewd" --help | grep -q -- "--cgroup-root"
+ok $? "--help lists the options"
+
 MNT=$(mktemp -d /tmp/pv-daemon.XXXXXX)
 on_exit "rmdir '$MNT' 2>/dev/null"
 start_daemon "$MNT"
@@ -136,5 +155,24 @@ u1=$(kv MemFree <"$CDIR/proc/meminfo")
 echo 134217728 >"$CGV1/memory/$CG/memory.limit_in_bytes" 2>/dev/null
 sleep 0.25
 is "$(kv MemTotal <"$CDIR/proc/meminfo")" 131072 "per-container view refreshes after a limit change (was MemFree $u1)"
+
+# a second daemon on a live mountpoint refuses; without -f the parent
+# returns only once the mount answers
+out=$("$B/procviewd" -f "$MNT" 2>&1)
+[ $? = 1 ] && echo "$out" | grep -q "already served"
+ok $? "a second daemon on a live mountpoint refuses ($out)"
+M2=$(mktemp -d /tmp/pv-daemon2.XXXXXX)
+"$B/procviewd" "$M2"
+rc=$?
+[ $rc = 0 ] && [ -f "$M2/proc/meminfo" ]
+ok $? "without -f: the parent exits 0 once the mount answers"
+D2=$(ps -eo pid=,args= | awk -v m="$M2" '$NF == m && $2 ~ /procviewd$/ { print $1 }')
+[ -n "$D2" ] && [ "$(ls -l /proc/$D2/fd 2>/dev/null | grep -c -- '-> /dev/null')" -ge 3 ]
+ok $? "the detached daemon has its stdio on /dev/null"
+kill $D2 2>/dev/null
+sleep 0.3
+grep -q " $M2 " /proc/self/mountinfo
+ok $((! $?)) "SIGTERM unmounts"
+rmdir "$M2" 2>/dev/null
 
 done_testing
