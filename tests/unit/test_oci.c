@@ -2,6 +2,7 @@
 #include "config.h"
 #include "policy.h"
 #include "state.h"
+#include "fileio.h"
 #include "tap.h"
 #include "util.h"
 
@@ -123,21 +124,21 @@ static void test_read_bound(void)
 	for (int i = 0; i < 160; i++) /* 10 MiB */
 		(void)!write(fd, chunk, sizeof(chunk));
 	lseek(fd, 0, SEEK_SET);
-	r = oci_read_fd(fd, OCI_STATE_MAX, &out);
+	r = read_fd(fd, OCI_STATE_MAX, &out);
 	ok(r == -EFBIG, "read: 10 MiB input gives -EFBIG");
 	ok(lseek(fd, 0, SEEK_CUR) <= (off_t)OCI_STATE_MAX + 65536 + 1,
 	   "read: it stopped reading near the bound");
 	ftruncate(fd, OCI_STATE_MAX);
 	lseek(fd, 0, SEEK_SET);
-	r = oci_read_fd(fd, OCI_STATE_MAX, &out);
+	r = read_fd(fd, OCI_STATE_MAX, &out);
 	ok(r == (long)OCI_STATE_MAX && out && out[r] == '\0', "read: exactly 1 MiB is accepted");
 	free(steal_pointer(&out));
 	ftruncate(fd, OCI_STATE_MAX + 1);
 	lseek(fd, 0, SEEK_SET);
-	ok(oci_read_fd(fd, OCI_STATE_MAX, &out) == -EFBIG, "read: 1 MiB + 1 is refused");
+	ok(read_fd(fd, OCI_STATE_MAX, &out) == -EFBIG, "read: 1 MiB + 1 is refused");
 	ftruncate(fd, 0);
 	lseek(fd, 0, SEEK_SET);
-	r = oci_read_fd(fd, OCI_STATE_MAX, &out);
+	r = read_fd(fd, OCI_STATE_MAX, &out);
 	ok(r == 0 && out && out[0] == '\0', "read: empty input reads as empty");
 	close(fd);
 }
