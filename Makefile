@@ -61,7 +61,7 @@ check: deps all tests
 	B=$(B) sh tests/run.sh
 
 check-asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DBUF_MIN=8" LDFLAGS="-fsanitize=address,undefined" check
+	PROCVIEW_SANITIZED=1 $(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DBUF_MIN=8" LDFLAGS="-fsanitize=address,undefined" check
 
 demo: deps all
 	sh scripts/demo.sh

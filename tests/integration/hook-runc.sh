@@ -1,7 +1,7 @@
 #!/bin/sh
 # procview-hook under runc for real: busybox containers with a 64M memory
 # limit and cpuset 0, the hook in hooks.createRuntime, no daemon running
-# beforehand (the hook starts one), eight at once (one daemon), opt-out,
+# beforehand (the hook starts one), 8 and 20 at once (one daemon), opt-out,
 # a user's own /proc/meminfo bind, and a hostile rootfs.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
@@ -77,19 +77,24 @@ if [ -n "$dpid" ]; then
 	ok $((! $?)) "the daemon holds no hook lock fd"
 fi
 
-# 2. Eight at once, no daemon: one daemon, eight right views.
-MNT=$W/mnt8
-mkdir -p "$MNT"
-MNTS="$MNTS $MNT"
-for i in 1 2 3 4 5 6 7 8; do mkb par$i "$MNT"; done
-for i in 1 2 3 4 5 6 7 8; do run par$i & done
-wait
-good=0
-for i in 1 2 3 4 5 6 7 8; do
-	[ "$(field MemTotal par$i)" = 65536 ] && [ "$(field cpus par$i)" = 1 ] && good=$((good + 1))
-done
-is "$good" 8 "eight concurrent containers: all eight see 64M and 1 CPU"
-is "$(daemons_on "$MNT" | wc -l)" 1 "eight concurrent hooks started exactly one daemon"
+# 2. Many at once, no daemon: one daemon, every view right. The hook issue
+# asks for 8, the reliability issue for 20: run both.
+at_once() { # at_once N
+	MNT=$W/mnt-par$1
+	mkdir -p "$MNT"
+	MNTS="$MNTS $MNT"
+	for i in $(seq "$1"); do mkb par$1-$i "$MNT"; done
+	for i in $(seq "$1"); do run par$1-$i & done
+	wait
+	good=0
+	for i in $(seq "$1"); do
+		[ "$(field MemTotal par$1-$i)" = 65536 ] && [ "$(field cpus par$1-$i)" = 1 ] && good=$((good + 1))
+	done
+	is "$good" "$1" "$1 concurrent containers: all $1 see 64M and 1 CPU"
+	is "$(daemons_on "$MNT" | wc -l)" 1 "$1 concurrent hooks started exactly one daemon"
+}
+at_once 8
+at_once 20
 
 # 3. Opt-out.
 mkb optout "$W/mnt1" --annotation io.procview.disable=true

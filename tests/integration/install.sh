@@ -20,7 +20,7 @@ rc=$?
 ok $rc "make install PREFIX=/usr DESTDIR=... succeeds"
 [ $rc = 0 ] || sed 's/^/#   /' "$W/install.log" | tail -20
 
-LAYOUT=$(make -s list-install PREFIX=/usr)
+LAYOUT=$(make -s --no-print-directory list-install PREFIX=/usr)
 for f in $LAYOUT; do
 	[ -f "$D$f" ]
 	ok $? "installed $f"

@@ -143,8 +143,13 @@ bad=$(cat "$W"/load-* | awk '{ s += $1 } END { print s + 0 }')
 is "$bad" 0 "every read showed its own cgroup's limit (54000 reads, $bad wrong)"
 [ "$fd1" -le "$fd0" ]
 ok $? "daemon fd count did not grow over 18000 more reads ($fd0 -> $fd1)"
-[ "$rss1" -le $((rss0 + 1024)) ]
-ok $? "daemon RSS did not grow over 18000 more reads ($rss0 -> $rss1 kB)"
+if [ -n "${PROCVIEW_SANITIZED:-}" ]; then
+	# ASAN's quarantine holds freed memory on purpose; LeakSanitizer checks leaks there.
+	ok 0 "daemon RSS # SKIP sanitizer build: RSS is the allocator's quarantine ($rss0 -> $rss1 kB)"
+else
+	[ "$rss1" -le $((rss0 + 1024)) ]
+	ok $? "daemon RSS did not grow over 18000 more reads ($rss0 -> $rss1 kB)"
+fi
 echo "# daemon after warm-up: $rss0 kB RSS, $th0 threads; after one more round: $rss1 kB, $th1 threads"
 
 # 5. Bad input: a cgroup removed while its container is known, a reader killed mid-read
