@@ -1,4 +1,5 @@
 #include "record.h"
+#include "json.h"
 #include "fileio.h"
 #include "util.h"
 
@@ -132,10 +133,7 @@ int record_parse(const char *json, size_t len, struct pv_record *out)
 	char *end;
 	int e;
 
-	if (len == 0 || memchr(json, '\0', len))
-		return -EINVAL;
-	tree = yajl_tree_parse(json, NULL, 0);
-	if (!tree || !YAJL_IS_OBJECT(tree))
+	if (json_parse_n(json, len, NULL, 0, &tree) < 0 || !YAJL_IS_OBJECT(tree))
 		return -EINVAL;
 	v = obj_get(tree, "pid", yajl_t_number);
 	if (!v || !YAJL_IS_INTEGER(v) || v->u.number.i <= 0 || v->u.number.i > INT_MAX)

@@ -1,4 +1,5 @@
 #include "state.h"
+#include "json.h"
 #include "fileio.h"
 #include "util.h"
 
@@ -32,18 +33,18 @@ int oci_json_parse(const char *json, size_t len, const char *what, yajl_val *out
 {
 	char ebuf[256] = "";
 	yajl_val v;
+	size_t blank = 0;
 
-	if (len == 0 || strspn(json, " \t\r\n") == len)
+	/* Bounded: the input is raw bytes, not a C string. */
+	while (blank < len && (json[blank] == ' ' || json[blank] == '\t' || json[blank] == '\r' ||
+			       json[blank] == '\n'))
+		blank++;
+	if (blank == len)
 		return FAIL(err, "%s: empty input", what);
-	/* yajl_tree_parse stops at a NUL; a NUL inside would hide the rest. */
 	if (memchr(json, '\0', len))
 		return FAIL(err, "%s: contains a NUL byte", what);
-	v = yajl_tree_parse(json, ebuf, sizeof(ebuf));
-	if (!v) {
-		/* yajl's verbose message continues with an excerpt on later lines. */
-		ebuf[strcspn(ebuf, "\n")] = '\0';
+	if (json_parse_n(json, len, ebuf, sizeof(ebuf), &v) < 0)
 		return FAIL(err, "%s: %s", what, ebuf[0] ? ebuf : "parse error");
-	}
 	if (!YAJL_IS_OBJECT(v)) {
 		yajl_tree_free(v);
 		return FAIL(err, "%s: not a JSON object", what);

@@ -68,7 +68,8 @@ static void test_state(void)
 	expect_err("", 0, "state JSON: empty input", "state: empty input");
 	expect_err(" \n\t", 3, "empty input", "state: whitespace only");
 	expect_err("{\"ociVersion\":\"1\",\"id\":", 22, "state JSON: ", "state: truncated");
-	expect_err("{\"ociVersion\":\"1\",\"id\":\"a\",\"status\":\"creating\",\"bundle\":\"/b\"}", 59,
+	expect_err("{\"ociVersion\":\"1\",\"id\":\"a\",\"status\":\"creating\",\"bundle\":\"/b\"}",
+		   strlen("{\"ociVersion\":\"1\",\"id\":\"a\",\"status\":\"creating\",\"bundle\":\"/b\"}"),
 		   "state JSON: \"pid\" missing", "state: missing pid names the field");
 	{
 		const char *j = "{\"ociVersion\":\"1\",\"id\":\"a\",\"status\":\"creating\",\"pid\":\"12\","
@@ -205,12 +206,14 @@ static void test_config(void)
 	ok(r == -EINVAL && err && strcmp(err, "config.json: \"root\".\"path\" missing") == 0,
 	   "config: missing root.path names it (%s)", err ? err : "");
 	free(steal_pointer(&err));
-	r = oci_config_parse("{\"root\":{\"path\":\"r\"},\"mounts\":[{\"type\":\"bind\"}]}", 47, "/b",
+	r = oci_config_parse("{\"root\":{\"path\":\"r\"},\"mounts\":[{\"type\":\"bind\"}]}",
+			     strlen("{\"root\":{\"path\":\"r\"},\"mounts\":[{\"type\":\"bind\"}]}"), "/b",
 			     &cfg, &err);
 	ok(r == -EINVAL && err && strstr(err, "\"mounts\"[0].\"destination\" missing"),
 	   "config: mount without destination names its index (%s)", err ? err : "");
 	free(steal_pointer(&err));
-	r = oci_config_parse("{\"root\":{\"path\":\"r\"},\"mounts\":{}}", 32, "/b", &cfg, &err);
+	r = oci_config_parse("{\"root\":{\"path\":\"r\"},\"mounts\":{}}",
+			     strlen("{\"root\":{\"path\":\"r\"},\"mounts\":{}}"), "/b", &cfg, &err);
 	ok(r == -EINVAL && err && strstr(err, "\"mounts\" is not an array"), "config: mounts object");
 	free(steal_pointer(&err));
 
