@@ -75,25 +75,22 @@ mk_cgroup() {
 	fi
 }
 # in_cgroup NAME CMD...: run CMD as a process inside the cgroup NAME.
+ENTER_CG='n=$0
+	for c in memory cpu cpuacct cpuset blkio pids; do
+		[ -d /sys/fs/cgroup/$c/$n ] && echo $$ > /sys/fs/cgroup/$c/$n/cgroup.procs
+	done
+	exec "$@"'
 in_cgroup() {
 	name=$1
 	shift
-	sh -c 'n=$0
-	       for c in memory cpu cpuacct cpuset blkio pids; do
-	           [ -d /sys/fs/cgroup/$c/$n ] && echo $$ > /sys/fs/cgroup/$c/$n/cgroup.procs
-	       done
-	       exec "$@"' "$name" "$@"
+	sh -c "$ENTER_CG" "$name" "$@"
 }
 # spawn_in_cgroup NAME CMD...: like in_cgroup, in the background; the
 # process's pid is in SPAWNED (the command itself, not a subshell).
 spawn_in_cgroup() {
 	name=$1
 	shift
-	sh -c 'n=$0
-	       for c in memory cpu cpuacct cpuset blkio pids; do
-	           [ -d /sys/fs/cgroup/$c/$n ] && echo $$ > /sys/fs/cgroup/$c/$n/cgroup.procs
-	       done
-	       exec "$@"' "$name" "$@" &
+	sh -c "$ENTER_CG" "$name" "$@" &
 	SPAWNED=$!
 }
 # as_host CMD...: run CMD from the root cgroups (the host's view).

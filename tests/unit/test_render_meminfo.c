@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "render.h"
 #include "tap.h"
+#include "fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,17 +12,6 @@
 
 #define MiB (1024ULL * 1024)
 
-static char *fixture(const char *name)
-{
-	char path[256], *t = NULL;
-
-	snprintf(path, sizeof(path), "tests/fixtures/proc/%s", name);
-	if (read_file_at(AT_FDCWD, path, READ_MAX_DEFAULT, &t) < 0) {
-		ok(0, "fixture %s readable (tests run from the repo root)", path);
-		return NULL;
-	}
-	return t;
-}
 
 static const char HOST[] =
 	"MemTotal:        8000000 kB\n"

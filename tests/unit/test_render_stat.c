@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "render.h"
 #include "tap.h"
+#include "fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,17 +11,6 @@
 #define TICK 10000000ULL /* ns per USER_HZ tick */
 #define SEC 1000000000ULL
 
-static char *fixture(const char *name)
-{
-	char path[256], *t = NULL;
-
-	snprintf(path, sizeof(path), "tests/fixtures/proc/%s", name);
-	if (read_file_at(AT_FDCWD, path, READ_MAX_DEFAULT, &t) < 0) {
-		ok(0, "fixture %s readable (tests run from the repo root)", path);
-		return NULL;
-	}
-	return t;
-}
 
 static const char HOST[] =
 	"cpu  100 0 100 1000 0 0 0 0 0 0\n"
