@@ -9,21 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct view_file view_files[V_COUNT] = {
-	[V_MEMINFO] = { "proc/meminfo", "meminfo", false },
-	[V_CPUINFO] = { "proc/cpuinfo", "cpuinfo", false },
-	[V_STAT] = { "proc/stat", "stat", false },
-	[V_UPTIME] = { "proc/uptime", "uptime", false },
-	[V_LOADAVG] = { "proc/loadavg", "loadavg", false },
-	[V_DISKSTATS] = { "proc/diskstats", "diskstats", false },
-	[V_SWAPS] = { "proc/swaps", "swaps", false },
-	[V_PSI_CPU] = { "proc/pressure/cpu", "pressure/cpu", false },
-	[V_PSI_MEMORY] = { "proc/pressure/memory", "pressure/memory", false },
-	[V_PSI_IO] = { "proc/pressure/io", "pressure/io", false },
-	[V_ONLINE] = { "sys/devices/system/cpu/online", "devices/system/cpu/online", true },
-	[V_PRESENT] = { "sys/devices/system/cpu/present", "devices/system/cpu/present", true },
-	[V_POSSIBLE] = { "sys/devices/system/cpu/possible", "devices/system/cpu/possible", true },
-};
 
 static long read_host(const struct view_ctx *ctx, enum view_id id, char **text)
 {
@@ -95,15 +80,19 @@ static int r_meminfo_into(const struct view_ctx *ctx, struct container *c,
 	return render_meminfo(host, m, out);
 }
 
-static int r_meminfo(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_meminfo(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                     struct buf *out)
 {
+	(void)id;
 	struct cg_memory m;
 
 	return r_meminfo_into(ctx, c, &m, out);
 }
 
-static int r_swaps(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_swaps(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                   struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ char *host = NULL;
 	struct buf mem = { 0 };
 	struct cg_memory m;
@@ -118,8 +107,10 @@ static int r_swaps(const struct view_ctx *ctx, struct container *c, struct buf *
 	return r;
 }
 
-static int r_cpuinfo(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_cpuinfo(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                     struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ char *host = NULL;
 	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
 	struct cg_cpu cg = { 0 };
@@ -134,8 +125,10 @@ static int r_cpuinfo(const struct view_ctx *ctx, struct container *c, struct buf
 	return r;
 }
 
-static int r_cpulist(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_cpulist(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                     struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
 	struct cg_cpu cg = { 0 };
 	int r;
@@ -156,8 +149,10 @@ static double age_seconds(const struct container *c)
 	return age > 0 ? age : 0;
 }
 
-static int r_stat(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_stat(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                  struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ char *host = NULL;
 	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
 	struct cg_cpu cg = { 0 };
@@ -182,8 +177,10 @@ out:
 	return r;
 }
 
-static int r_uptime(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_uptime(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                    struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
 	struct cg_cpu cg = { 0 };
 	int r;
@@ -249,8 +246,10 @@ void view_sample_load(const struct view_ctx *ctx, struct container *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static int r_loadavg(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                     struct buf *out)
 {
+	(void)id;
 	int r;
 	bool sampled;
 
@@ -268,8 +267,10 @@ static int r_loadavg(const struct view_ctx *ctx, struct container *c, struct buf
 	return r;
 }
 
-static int r_diskstats(const struct view_ctx *ctx, struct container *c, struct buf *out)
+static int r_diskstats(const struct view_ctx *ctx, struct container *c, enum view_id id,
+                       struct buf *out)
 {
+	(void)id;
 	_cleanup_free_ char *host = NULL;
 	struct cg_io io = { 0 };
 	int r;
@@ -327,37 +328,7 @@ int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id
 		return -EINVAL;
 	if (!c || is_host_view(c, id))
 		return view_host(ctx, id, out);
-	switch (id) {
-	case V_MEMINFO:
-		r = r_meminfo(ctx, c, out);
-		break;
-	case V_CPUINFO:
-		r = r_cpuinfo(ctx, c, out);
-		break;
-	case V_STAT:
-		r = r_stat(ctx, c, out);
-		break;
-	case V_UPTIME:
-		r = r_uptime(ctx, c, out);
-		break;
-	case V_LOADAVG:
-		r = r_loadavg(ctx, c, out);
-		break;
-	case V_DISKSTATS:
-		r = r_diskstats(ctx, c, out);
-		break;
-	case V_SWAPS:
-		r = r_swaps(ctx, c, out);
-		break;
-	case V_PSI_CPU:
-	case V_PSI_MEMORY:
-	case V_PSI_IO:
-		r = r_pressure(ctx, c, id, out);
-		break;
-	default:
-		r = r_cpulist(ctx, c, out);
-		break;
-	}
+	r = view_files[id].render(ctx, c, id, out);
 	if (r < 0) {
 		/* Gone mid-read or unreadable: the host's file beats an error. */
 		buf_reset(out);
@@ -365,3 +336,20 @@ int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id
 	}
 	return 0;
 }
+
+/* Every file: where it lives, where the host keeps its own, who renders it. */
+const struct view_file view_files[V_COUNT] = {
+	[V_MEMINFO] = { "proc/meminfo", "meminfo", false, r_meminfo },
+	[V_CPUINFO] = { "proc/cpuinfo", "cpuinfo", false, r_cpuinfo },
+	[V_STAT] = { "proc/stat", "stat", false, r_stat },
+	[V_UPTIME] = { "proc/uptime", "uptime", false, r_uptime },
+	[V_LOADAVG] = { "proc/loadavg", "loadavg", false, r_loadavg },
+	[V_DISKSTATS] = { "proc/diskstats", "diskstats", false, r_diskstats },
+	[V_SWAPS] = { "proc/swaps", "swaps", false, r_swaps },
+	[V_PSI_CPU] = { "proc/pressure/cpu", "pressure/cpu", false, r_pressure },
+	[V_PSI_MEMORY] = { "proc/pressure/memory", "pressure/memory", false, r_pressure },
+	[V_PSI_IO] = { "proc/pressure/io", "pressure/io", false, r_pressure },
+	[V_ONLINE] = { "sys/devices/system/cpu/online", "devices/system/cpu/online", true, r_cpulist },
+	[V_PRESENT] = { "sys/devices/system/cpu/present", "devices/system/cpu/present", true, r_cpulist },
+	[V_POSSIBLE] = { "sys/devices/system/cpu/possible", "devices/system/cpu/possible", true, r_cpulist },
+};

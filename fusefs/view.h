@@ -32,10 +32,14 @@ struct view_ctx {
 	bool loadavg;   /* per-container load average (default on) */
 };
 
+struct view_ctx;
 struct view_file {
 	const char *path;      /* under the mountpoint, e.g. "proc/meminfo" */
 	const char *host_path; /* under --proc-root or --sys-root */
 	bool sys;
+	/* the container's version; the host's file is served when it fails */
+	int (*render)(const struct view_ctx *ctx, struct container *c, enum view_id id,
+		      struct buf *out);
 };
 extern const struct view_file view_files[V_COUNT];
 
