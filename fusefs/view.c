@@ -50,19 +50,39 @@ static int host_online(const struct view_ctx *ctx, struct cpuset *online)
 	return cpuset_parse(text, online);
 }
 
+/* Everything a CPU file needs: the cgroup's CPU facts and the one view
+ * (count and numbering) that every CPU file shares. */
+struct cpu_inputs {
+	struct cg_cpu cg;
+	struct cpu_view v;
+};
+
+static void cpu_inputs_freep(struct cpu_inputs **in)
+{
+	if (*in) {
+		cg_cpu_free(&(*in)->cg);
+		free(*in);
+	}
+}
+
 /* One CPU numbering for every file comes from this single computation. */
 static int gather_cpu(const struct view_ctx *ctx, const struct container *c,
-		      struct cg_cpu *cg, struct cpu_view *v)
+		      struct cpu_inputs **out)
 {
+	_cleanup_(cpu_inputs_freep) struct cpu_inputs *in = calloc(1, sizeof(*in));
 	struct cpuset online;
-	int r = host_online(ctx, &online);
+	int r;
 
+	if (!in)
+		return -ENOMEM;
+	r = host_online(ctx, &online);
 	if (r < 0)
 		return r;
-	r = cg_read_cpu(ctx->cg, &c->paths, cg);
+	r = cg_read_cpu(ctx->cg, &c->paths, &in->cg);
 	if (r < 0)
 		return r;
-	cpu_view_compute(&online, cg, ctx->cpu_quota, v);
+	cpu_view_compute(&online, &in->cg, ctx->cpu_quota, &in->v);
+	*out = steal_pointer(&in);
 	return 0;
 }
 
@@ -81,7 +101,7 @@ static int r_meminfo_into(const struct view_ctx *ctx, struct container *c,
 }
 
 static int r_meminfo(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                     struct buf *out)
+		     struct buf *out)
 {
 	(void)id;
 	struct cg_memory m;
@@ -90,7 +110,7 @@ static int r_meminfo(const struct view_ctx *ctx, struct container *c, enum view_
 }
 
 static int r_swaps(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                   struct buf *out)
+		   struct buf *out)
 {
 	(void)id;
 	_cleanup_free_ char *host = NULL;
@@ -108,38 +128,27 @@ static int r_swaps(const struct view_ctx *ctx, struct container *c, enum view_id
 }
 
 static int r_cpuinfo(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                     struct buf *out)
+		     struct buf *out)
 {
-	(void)id;
 	_cleanup_free_ char *host = NULL;
-	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
-	struct cg_cpu cg = { 0 };
+	_cleanup_(cpu_inputs_freep) struct cpu_inputs *in = NULL;
 	int r;
 
-	if (!v || read_host(ctx, V_CPUINFO, &host) < 0)
+	(void)id;
+	if (read_host(ctx, V_CPUINFO, &host) < 0)
 		return -EIO;
-	r = gather_cpu(ctx, c, &cg, v);
-	if (r == 0)
-		r = render_cpuinfo(host, v, out);
-	cg_cpu_free(&cg);
-	return r;
+	r = gather_cpu(ctx, c, &in);
+	return r < 0 ? r : render_cpuinfo(host, &in->v, out);
 }
 
 static int r_cpulist(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                     struct buf *out)
+		     struct buf *out)
 {
-	(void)id;
-	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
-	struct cg_cpu cg = { 0 };
-	int r;
+	_cleanup_(cpu_inputs_freep) struct cpu_inputs *in = NULL;
+	int r = gather_cpu(ctx, c, &in);
 
-	if (!v)
-		return -ENOMEM;
-	r = gather_cpu(ctx, c, &cg, v);
-	if (r == 0)
-		r = render_cpulist(v, out);
-	cg_cpu_free(&cg);
-	return r;
+	(void)id;
+	return r < 0 ? r : render_cpulist(&in->v, out);
 }
 
 static double age_seconds(const struct container *c)
@@ -150,51 +159,41 @@ static double age_seconds(const struct container *c)
 }
 
 static int r_stat(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                  struct buf *out)
+		  struct buf *out)
 {
-	(void)id;
 	_cleanup_free_ char *host = NULL;
-	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
-	struct cg_cpu cg = { 0 };
+	_cleanup_(cpu_inputs_freep) struct cpu_inputs *in = NULL;
 	struct stat_extra x;
 	int r;
 
-	if (!v || read_host(ctx, V_STAT, &host) < 0)
+	(void)id;
+	if (read_host(ctx, V_STAT, &host) < 0)
 		return -EIO;
-	r = gather_cpu(ctx, c, &cg, v);
+	r = gather_cpu(ctx, c, &in);
 	if (r < 0)
-		goto out;
+		return r;
 	x.age_ns = (uint64_t)((c->host_pidns ? boottime_now() : age_seconds(c)) * 1e9);
 	pthread_mutex_lock(&c->lock);
 	x.procs_running = c->load.sampled ? (int)c->load.running : -1;
 	x.procs_blocked = c->load.sampled ? c->procs_blocked : -1;
 	if (!c->mono)
 		c->mono = calloc(1, sizeof(*c->mono));
-	r = c->mono ? render_stat(host, v, &cg, &x, c->mono, out) : -ENOMEM;
+	r = c->mono ? render_stat(host, &in->v, &in->cg, &x, c->mono, out) : -ENOMEM;
 	pthread_mutex_unlock(&c->lock);
-out:
-	cg_cpu_free(&cg);
 	return r;
 }
 
 static int r_uptime(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                    struct buf *out)
+		    struct buf *out)
 {
+	_cleanup_(cpu_inputs_freep) struct cpu_inputs *in = NULL;
+	int r = gather_cpu(ctx, c, &in);
+
 	(void)id;
-	_cleanup_free_ struct cpu_view *v = malloc(sizeof(*v));
-	struct cg_cpu cg = { 0 };
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	r = gather_cpu(ctx, c, &cg, v);
-	if (r == 0) {
-		double busy = (double)(cg.user_ns + cg.system_ns) / 1e9;
-
-		r = render_uptime(age_seconds(c), busy, v->n, out);
-	}
-	cg_cpu_free(&cg);
-	return r;
+	if (r < 0)
+		return r;
+	return render_uptime(age_seconds(c), (double)(in->cg.user_ns + in->cg.system_ns) / 1e9,
+			     in->v.n, out);
 }
 
 void view_sample_load(const struct view_ctx *ctx, struct container *c)
@@ -247,7 +246,7 @@ void view_sample_load(const struct view_ctx *ctx, struct container *c)
 }
 
 static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                     struct buf *out)
+		     struct buf *out)
 {
 	(void)id;
 	int r;
@@ -268,7 +267,7 @@ static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_
 }
 
 static int r_diskstats(const struct view_ctx *ctx, struct container *c, enum view_id id,
-                       struct buf *out)
+		       struct buf *out)
 {
 	(void)id;
 	_cleanup_free_ char *host = NULL;
