@@ -13,13 +13,14 @@ CC ?= cc
 PKGS := fuse3 yajl mount
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Wshadow -Wformat=2 -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Ifusefs -Ioci -Ihook \
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
 
-MAINS := fusefs/main.c hook/main.c cli/main.c
-CORE_SRC := $(filter-out $(MAINS),$(wildcard lib/*.c fusefs/*.c oci/*.c hook/*.c cli/*.c))
+MAINS := daemon/main.c hook/main.c cli/main.c
+SRC_DIRS := lib model fusefs daemon oci hook cli
+CORE_SRC := $(filter-out $(MAINS),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -30,7 +31,7 @@ BINS := $(B)/procviewd $(B)/procview-hook $(if $(wildcard cli/main.c),$(B)/procv
 
 all: $(BINS)
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h fusefs/*.h oci/*.h hook/*.h cli/*.h)
+$(B)/obj/%.o: %.c $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -38,7 +39,7 @@ $(B)/libprocview.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/procviewd: $(B)/obj/fusefs/main.o $(B)/libprocview.a
+$(B)/procviewd: $(B)/obj/daemon/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/procview-hook: $(B)/obj/hook/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -86,7 +87,7 @@ fuzz: deps $(FUZZ_BIN)
 FORCE:
 
 fmt:
-	clang-format -i $(wildcard lib/*.[ch] fusefs/*.[ch] oci/*.[ch] hook/*.[ch] cli/*.[ch] tests/unit/*.[ch])
+	clang-format -i $(foreach d,$(SRC_DIRS) tests/unit,$(wildcard $(d)/*.[ch]))
 
 # ---- install ----
 # BINDIR and LIBEXECDIR are compiled in (the hook's default --daemon is

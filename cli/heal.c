@@ -16,7 +16,7 @@ int cmd_heal(const struct cli_opts *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	/* Binding files of a dead mount would break every container's reads. */
-	r = mnt_answers(o->mountpoint, 2000);
+	r = mountpoint_answers(o->mountpoint, 2000);
 	if (r < 0) {
 		fprintf(stderr, "procview: heal: procviewd does not answer on %s (%s)\n",
 			o->mountpoint, r == -ENOENT ? "no procview mount" : strerror(-r));

@@ -102,7 +102,7 @@ static void print_daemon(const char *mnt)
 
 int cmd_status(const struct cli_opts *o, int argc, char **argv)
 {
-	int r = mnt_answers(o->mountpoint, ANSWER_TIMEOUT_MS);
+	int r = mountpoint_answers(o->mountpoint, ANSWER_TIMEOUT_MS);
 
 	(void)argc;
 	(void)argv;

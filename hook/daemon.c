@@ -23,7 +23,7 @@
 #define CGROUP2_MAGIC 0x63677270
 
 /* One stat of MOUNTPOINT/proc/meminfo may block on a hung FUSE server;
- * mnt_answers runs it in a child and gives up after this. */
+ * mountpoint_answers runs it in a child and gives up after this. */
 #define PROBE_MS 1000
 #define LOCK_WAIT_MS 5000
 
@@ -275,7 +275,7 @@ static int wait_answer(const char *mnt, pid_t dpid, int wait_ms)
 	int r;
 
 	for (;;) {
-		r = mnt_answers(mnt, PROBE_MS);
+		r = mountpoint_answers(mnt, PROBE_MS);
 		if (r == 0)
 			return 0;
 		if (dpid > 0 && kill(dpid, 0) < 0 && errno == ESRCH)
@@ -315,7 +315,7 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 	pid_t dpid = 0;
 	int r;
 
-	if (mnt_answers(o->mountpoint, PROBE_MS) == 0)
+	if (mountpoint_answers(o->mountpoint, PROBE_MS) == 0)
 		return 0;
 	r = take_lock(&lock);
 	if (r < 0) {
@@ -324,7 +324,7 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 		return r;
 	}
 	/* Whoever held the lock may have started it meanwhile. */
-	if (mnt_answers(o->mountpoint, PROBE_MS) == 0)
+	if (mountpoint_answers(o->mountpoint, PROBE_MS) == 0)
 		return 0;
 
 	if (o->try_systemd && systemd_knows_unit()) {

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-bool mnt_is_procview(const char *target)
+bool mountpoint_is_procview(const char *target)
 {
 	struct libmnt_table *tb = mnt_new_table();
 	struct libmnt_fs *fs;
@@ -33,14 +33,14 @@ bool mnt_is_procview(const char *target)
 	return yes;
 }
 
-int mnt_answers(const char *mnt, int timeout_ms)
+int mountpoint_answers(const char *mnt, int timeout_ms)
 {
 	char path[4096];
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	pid_t pid;
 	int status = 0;
 
-	if (!mnt_is_procview(mnt))
+	if (!mountpoint_is_procview(mnt))
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/proc/meminfo", mnt);
 	/* A hung FUSE server blocks stat in the kernel uninterruptibly for the
@@ -92,7 +92,7 @@ int mnt_answers(const char *mnt, int timeout_ms)
 	return -ETIMEDOUT;
 }
 
-int mnt_clear_stale(const char *mnt)
+int mountpoint_clear_stale(const char *mnt)
 {
 	char sub[4096];
 	int r = 0;
@@ -101,7 +101,7 @@ int mnt_clear_stale(const char *mnt)
 	/* Detach the submount first; a lazy detach of the parent would take
 	 * it along anyway, this just keeps mountinfo tidy. */
 	(void)umount2(sub, MNT_DETACH);
-	while (mnt_is_procview(mnt)) {
+	while (mountpoint_is_procview(mnt)) {
 		if (umount2(mnt, MNT_DETACH) < 0) {
 			r = -errno;
 			break;

@@ -170,8 +170,8 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 
 	if (mnt[0] != '/')
 		die_usage("mountpoint '%s' must be an absolute path", mnt);
-	if (mnt_is_procview(mnt)) {
-		int r = mnt_answers(mnt, 2000);
+	if (mountpoint_is_procview(mnt)) {
+		int r = mountpoint_answers(mnt, 2000);
 
 		if (r == 0 && replace) {
 			struct daemon_info old;
@@ -186,7 +186,7 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 			fprintf(stderr, "procviewd: %s is already served by a running procviewd\n", mnt);
 			exit(1);
 		}
-		if (mnt_clear_stale(mnt) < 0) {
+		if (mountpoint_clear_stale(mnt) < 0) {
 			fprintf(stderr, "procviewd: cannot clear the stale mount on %s: %s\n", mnt,
 				strerror(errno));
 			exit(1);

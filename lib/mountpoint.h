@@ -6,10 +6,10 @@
 #define FUSE_SUPER_MAGIC_PV 0x65735546
 
 /* Is target a mount of fstype fuse.procviewd (libmount, /proc/self/mountinfo)? */
-bool mnt_is_procview(const char *target);
+bool mountpoint_is_procview(const char *target);
 /* A bounded check that a live daemon serves mnt: stat of proc/meminfo in
  * a child, killed after timeout_ms. 0 answers, -ENOTCONN dead, -ETIMEDOUT hung,
  * -ENOENT no procview mount. */
-int mnt_answers(const char *mnt, int timeout_ms);
+int mountpoint_answers(const char *mnt, int timeout_ms);
 /* Lazily detach a dead procview mount (and its containers submount). */
-int mnt_clear_stale(const char *mnt);
+int mountpoint_clear_stale(const char *mnt);

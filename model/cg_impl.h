@@ -1,4 +1,5 @@
-/* Internals shared by the cgroup backends (cg_core.c, cg_v1.c, cg_v2.c). */
+/* Internals shared by the cgroup backends. Layering, with no cycle:
+ * cg_core.c (layout, dispatch) -> cg_v1.c / cg_v2.c -> cg_fs.c (file access). */
 #pragma once
 #include "cgroup.h"
 
