@@ -155,7 +155,9 @@ int cg_parse_usage_all(const char *text, struct cg_cpu *out)
 		s = strtoull(end + 1, &end, 10);
 		if (errno || (*end != '\n' && *end != '\0'))
 			return -EINVAL;
-		if (grow_percpu(out, (int)cpu) < 0)
+		/* Range-check the long itself: a cast first would make 2^32 cpu 0
+		 * and index far past the array. */
+		if (cpu < 0 || cpu >= CPUSET_MAX || grow_percpu(out, (int)cpu) < 0)
 			return -ERANGE;
 		out->percpu_user_ns[cpu] = u;
 		out->percpu_system_ns[cpu] = s;

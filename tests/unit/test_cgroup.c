@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -217,8 +218,36 @@ static void test_real(void)
 	rmdir(dir);
 }
 
+/* A cpu index of 2^32 or more used to be cast to int before the bound
+ * check: 4294967296 became cpu 0 and the write landed 32 GiB past the array. */
+static void test_usage_all_bounds(void)
+{
+	static const char *const bad[] = {
+		"cpu user system\n4294967296 1 2\n",
+		"cpu user system\n4294967297 1 2\n",
+		"cpu user system\n9223372036854775807 1 2\n",
+		"cpu user system\n-1 1 2\n",
+		"cpu user system\n4096 1 2\n",
+	};
+	struct cg_cpu c = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		c = (struct cg_cpu){ 0 };
+		ok(cg_parse_usage_all(bad[i], &c) == -ERANGE && c.npercpu == 0,
+		   "usage_all: cpu index out of range refused (%.*s)", (int)strcspn(bad[i] + 16, " "),
+		   bad[i] + 16);
+		cg_cpu_free(&c);
+	}
+	c = (struct cg_cpu){ 0 };
+	ok(cg_parse_usage_all("cpu user system\n4095 5 7\n", &c) == 0 && c.npercpu == 4096 &&
+		   c.percpu_user_ns[4095] == 5 && c.percpu_system_ns[4095] == 7,
+	   "usage_all: the last cpu index accepted");
+	cg_cpu_free(&c);
+}
+
 int main(void)
 {
+	test_usage_all_bounds();
 	test_paths();
 	test_v2();
 	test_v1(FIX "v1", CG_LAYOUT_V1);
