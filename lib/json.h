@@ -3,7 +3,12 @@
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
 
+/* Deeper arrays and objects are refused before parsing (OCI state and
+ * config nest a handful of levels). */
+#define JSON_MAX_DEPTH 64
+
 /* Parse len bytes. -EINVAL for empty or all-blank input, an embedded NUL
- * (yajl would stop there and hide the rest) or a parse error, whose first
- * line goes to ebuf when given. */
+ * (yajl would stop there and hide the rest), nesting deeper than
+ * JSON_MAX_DEPTH, or a parse error; the first line of why goes to ebuf
+ * when given. */
 int json_parse_n(const char *json, size_t len, char *ebuf, size_t ebuf_size, yajl_val *out);

@@ -108,6 +108,52 @@ static void test_state(void)
 	}
 }
 
+/* ~800 KB of '[' crashed the hook: yajl_tree_free recursed once per level
+ * and ran off the stack. The depth is capped before yajl parses. */
+static void test_nesting(void)
+{
+	size_t n = 800 << 10;
+	_cleanup_free_ char *deep = malloc(n + 64);
+	char *p;
+	struct oci_state st = { 0 };
+	_cleanup_free_ char *err = NULL;
+
+	if (!deep)
+		return;
+	memset(deep, '[', n);
+	expect_err(deep, n, "nested deeper than 64 levels", "state: 800 KB of '[' refused");
+	/* Balanced, it parses: the crash was in freeing that tree. */
+	memset(deep + n / 2, ']', n / 2);
+	expect_err(deep, n, "nested deeper than 64 levels",
+		   "state: 400 K levels of '[]' refused (no yajl_tree_free recursion)");
+	p = deep + sprintf(deep, "{\"ociVersion\":\"1\",\"id\":\"x\",\"status\":\"creating\","
+				 "\"pid\":3,\"bundle\":\"/b\",\"a\":");
+	for (int i = 0; i < 63; i++)
+		*p++ = '[';
+	for (int i = 0; i < 63; i++)
+		*p++ = ']';
+	strcpy(p, "}");
+	ok(parse(deep, 0, &st, &err) == 0, "state: 64 levels accepted");
+	oci_state_free(&st);
+	/* Brackets inside strings (and escaped quotes) do not count. */
+	p = deep + sprintf(deep, "{\"ociVersion\":\"1\",\"id\":\"x\",\"status\":\"creating\","
+				 "\"pid\":3,\"bundle\":\"/b\",\"a\":\"\\\"");
+	memset(p, '[', 100000);
+	strcpy(p + 100000, "\"}");
+	ok(parse(deep, 0, &st, &err) == 0, "state: '[' inside a string is text");
+	oci_state_free(&st);
+	memset(deep, '[', n / 2);
+	memset(deep + n / 2, ']', n / 2);
+	free(steal_pointer(&err));
+	{
+		struct oci_config cfg = { 0 };
+
+		ok(oci_config_parse(deep, n, "/b", &cfg, &err) == -EINVAL && err &&
+			   strstr(err, "nested deeper"),
+		   "config: 800 KB of '[]' refused with one error");
+	}
+}
+
 /* The 1 MiB bound on stdin, through a pipe as the hook reads it. */
 static void test_read_bound(void)
 {
@@ -246,6 +292,7 @@ int main(void)
 {
 	test_state();
 	test_read_bound();
+	test_nesting();
 	test_config();
 	test_clean_path();
 	return done_testing();
