@@ -1,12 +1,15 @@
 #include "record.h"
 #include "json.h"
 #include "fileio.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <yajl/yajl_gen.h>
@@ -37,11 +40,44 @@ int record_id_valid(const char *id)
 	if (!id)
 		return -EINVAL;
 	n = strlen(id);
-	if (n == 0 || n > RECORD_ID_MAX || id[0] == '.' || strstr(id, ".."))
+	if (n == 0 || n > RECORD_NAME_MAX || id[0] == '.' || strstr(id, ".."))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (id[i] == '/' || id[i] <= ' ' || id[i] > '~')
 			return -EINVAL;
+	return 0;
+}
+
+/* Bytes kept readable in a derived name; everything else becomes '_'. */
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '+';
+}
+
+int record_name(const char *id, char *name, size_t size)
+{
+	uint8_t h[32];
+	size_t n, used = 0;
+
+	if (!id || !id[0] || strlen(id) > RECORD_ID_MAX || size < RECORD_NAME_MAX + 1)
+		return -EINVAL;
+	/* Ids that are good file names are their own name ('%' excepted: it
+	 * marks derived names, so no id can name another's file). */
+	if (record_id_valid(id) == 0 && strlen(id) <= RECORD_NAME_MAX && !strchr(id, '%')) {
+		strcpy(name, id);
+		return 0;
+	}
+	/* Anything else the runtime accepted (too long, non-ASCII, slashes):
+	 * a readable prefix, then a hash of the whole id. The real id is
+	 * kept inside the record. */
+	n = strlen(id);
+	for (size_t i = 0; i < n && used < RECORD_NAME_PREFIX; i++)
+		name[used++] = name_char(id[i]) ? id[i] : '_';
+	name[used++] = '%';
+	sha256(id, n, h);
+	for (size_t i = 0; i < 16; i++)
+		used += (size_t)snprintf(name + used, size - used, "%02x", h[i]);
 	return 0;
 }
 
@@ -72,7 +108,8 @@ int record_format(const struct pv_record *r, char **json, size_t *len)
 
 	if (!g)
 		return -ENOMEM;
-	if (record_id_valid(r->id) < 0 || !r->rootfs || !r->mountpoint || r->pid <= 0)
+	if (!r->id || !r->id[0] || strlen(r->id) > RECORD_ID_MAX || !r->rootfs || !r->mountpoint ||
+	    r->pid <= 0)
 		return -EINVAL;
 	/* Paths are byte strings; a non-UTF-8 one is refused, not mangled. */
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
@@ -154,7 +191,7 @@ int record_parse(const char *json, size_t len, struct pv_record *out)
 	    (e = dup_str(tree, "mountpoint", &r.mountpoint)) < 0)
 		goto fail;
 	e = -EINVAL;
-	if (record_id_valid(r.id) < 0)
+	if (!r.id[0] || strlen(r.id) > RECORD_ID_MAX)
 		goto fail;
 	r.files = calloc(files->u.array.len + 1, sizeof(char *));
 	if (!r.files) {
@@ -219,11 +256,14 @@ int record_write(const char *dir, const struct pv_record *r)
 {
 	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int dfd = -1, fd = -1;
-	char tmp[RECORD_ID_MAX + 32];
+	char tmp[RECORD_NAME_MAX + 32], name[RECORD_NAME_MAX + 1];
 	size_t len;
 	int e;
 
 	e = record_format(r, &json, &len);
+	if (e < 0)
+		return e;
+	e = record_name(r->id, name, sizeof(name));
 	if (e < 0)
 		return e;
 	e = mkdir_p(dir, 0700);
@@ -234,14 +274,14 @@ int record_write(const char *dir, const struct pv_record *r)
 		return -errno;
 	/* Dot-named, so record_foreach never reads a half-written file, and
 	 * per-pid, so two writers for one id do not share a temp file. */
-	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", r->id, (int)getpid());
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	e = write_all(fd, json, len);
 	if (e == 0 && fsync(fd) < 0)
 		e = -errno;
-	if (e == 0 && renameat(dfd, tmp, dfd, r->id) < 0)
+	if (e == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		e = -errno;
 	if (e < 0)
 		(void)unlinkat(dfd, tmp, 0);
@@ -249,15 +289,17 @@ int record_write(const char *dir, const struct pv_record *r)
 }
 
 
-static int read_at(int dfd, const char *id, struct pv_record *out)
+/* The record in file (a name in dfd) that must belong under name. */
+static int read_at(int dfd, const char *file, const char *name, struct pv_record *out)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int fd = -1;
+	char want[RECORD_NAME_MAX + 1];
 	struct pv_record r;
 	long len;
 	int e;
 
-	fd = openat(dfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	len = read_fd(fd, RECORD_MAX, &text);
@@ -267,7 +309,7 @@ static int read_at(int dfd, const char *id, struct pv_record *out)
 	if (e < 0)
 		return e;
 	/* The file name is the identity; a record claiming another id is bad. */
-	if (strcmp(r.id, id) != 0) {
+	if (record_name(r.id, want, sizeof(want)) < 0 || strcmp(want, name) != 0) {
 		record_free(&r);
 		return -EINVAL;
 	}
@@ -278,25 +320,59 @@ static int read_at(int dfd, const char *id, struct pv_record *out)
 int record_read(const char *dir, const char *id, struct pv_record *out)
 {
 	_cleanup_close_ int dfd = -1;
+	char name[RECORD_NAME_MAX + 1];
 
-	if (record_id_valid(id) < 0)
+	if (record_name(id, name, sizeof(name)) < 0)
 		return -EINVAL;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	return read_at(dfd, id, out);
+	return read_at(dfd, name, name, out);
 }
 
 int record_remove(const char *dir, const char *id)
 {
 	_cleanup_close_ int dfd = -1;
+	char name[RECORD_NAME_MAX + 1];
 
-	if (record_id_valid(id) < 0)
+	if (record_name(id, name, sizeof(name)) < 0)
 		return -EINVAL;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	return unlinkat(dfd, id, 0) < 0 ? -errno : 0;
+	return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+}
+
+int record_remove_if(const char *dir, const char *id, pid_t pid, uint64_t starttime)
+{
+	_cleanup_close_ int dfd = -1;
+	char name[RECORD_NAME_MAX + 1], held[RECORD_NAME_MAX + 32];
+	struct pv_record r;
+	bool match;
+	int e;
+
+	if (record_name(id, name, sizeof(name)) < 0)
+		return -EINVAL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* Take the record away under a private name first: what is compared
+	 * is then exactly what gets deleted, even if a hook writes a new
+	 * record for the same id meanwhile (that one lands under name). */
+	snprintf(held, sizeof(held), ".%s.%d.del", name, (int)getpid());
+	if (renameat(dfd, name, dfd, held) < 0)
+		return -errno;
+	e = read_at(dfd, held, name, &r);
+	match = e == 0 && r.pid == pid && r.starttime == starttime;
+	if (e == 0)
+		record_free(&r);
+	if (match)
+		return unlinkat(dfd, held, 0) < 0 ? -errno : 0;
+	/* Not ours to delete: put it back, unless a newer record took its
+	 * place meanwhile (the newer one wins). */
+	if (renameat2(dfd, held, dfd, name, RENAME_NOREPLACE) < 0)
+		(void)unlinkat(dfd, held, 0);
+	return -ESTALE;
 }
 
 int record_foreach(const char *dir, int (*fn)(const struct pv_record *r, void *data),
@@ -324,7 +400,7 @@ int record_foreach(const char *dir, int (*fn)(const struct pv_record *r, void *d
 
 		if (record_id_valid(de->d_name) < 0)
 			continue; /* ".", "..", temp files */
-		e = read_at(dirfd(d), de->d_name, &r);
+		e = read_at(dirfd(d), de->d_name, de->d_name, &r);
 		if (e < 0) {
 			if (e != -ENOENT && n_bad) /* ENOENT: removed meanwhile */
 				(*n_bad)++;

@@ -16,7 +16,7 @@
 
 static void test_ids(void)
 {
-	char longid[RECORD_ID_MAX + 2];
+	char longid[RECORD_NAME_MAX + 2];
 
 	ok(record_id_valid("c0ffee") == 0, "id: hex");
 	ok(record_id_valid("my-container_1.2+x") == 0, "id: runc's alphabet");
@@ -31,11 +31,11 @@ static void test_ids(void)
 	ok(record_id_valid("a b") < 0, "id: space refused");
 	ok(record_id_valid("a\nb") < 0, "id: newline refused");
 	ok(record_id_valid("caf\xc3\xa9") < 0, "id: non-ASCII refused");
-	memset(longid, 'a', RECORD_ID_MAX);
-	longid[RECORD_ID_MAX] = '\0';
+	memset(longid, 'a', RECORD_NAME_MAX);
+	longid[RECORD_NAME_MAX] = '\0';
 	ok(record_id_valid(longid) == 0, "id: 256 chars accepted");
-	longid[RECORD_ID_MAX] = 'a';
-	longid[RECORD_ID_MAX + 1] = '\0';
+	longid[RECORD_NAME_MAX] = 'a';
+	longid[RECORD_NAME_MAX + 1] = '\0';
 	ok(record_id_valid(longid) < 0, "id: 257 chars refused");
 }
 
@@ -70,9 +70,12 @@ static void test_format(void)
 	is_str(back.files[1], "sys/devices/system/cpu/online", "round trip: file name");
 	record_free(&back);
 
-	r.id = "../x";
+	r.id = "";
 	free(steal_pointer(&json));
-	ok(record_format(&r, &json, &len) == -EINVAL, "format: bad id refused");
+	ok(record_format(&r, &json, &len) == -EINVAL, "format: empty id refused");
+	r.id = "../x";
+	ok(record_format(&r, &json, &len) == 0, "format: an id that is no file name is kept");
+	free(steal_pointer(&json));
 	r = sample("c0ffee");
 	r.mountpoint = "/tmp/\xff";
 	ok(record_format(&r, &json, &len) < 0, "format: non-UTF-8 path refused");
@@ -83,9 +86,9 @@ static void test_format(void)
 		const char *j = "{\"id\":\"a\",\"pid\":1,\"starttime\":\"-1\",\"rootfs\":\"/\","
 				"\"mountpoint\":\"/m\",\"files\":[]}";
 		ok(record_parse(j, strlen(j), &back) < 0, "parse: negative starttime");
-		j = "{\"id\":\"a/b\",\"pid\":1,\"starttime\":\"1\",\"rootfs\":\"/\","
+		j = "{\"id\":\"\",\"pid\":1,\"starttime\":\"1\",\"rootfs\":\"/\","
 		    "\"mountpoint\":\"/m\",\"files\":[]}";
-		ok(record_parse(j, strlen(j), &back) < 0, "parse: bad id in the file");
+		ok(record_parse(j, strlen(j), &back) < 0, "parse: empty id in the file");
 		j = "{\"id\":\"a\",\"pid\":1,\"starttime\":\"1\",\"rootfs\":\"/\","
 		    "\"mountpoint\":\"/m\",\"files\":[3]}";
 		ok(record_parse(j, strlen(j), &back) < 0, "parse: non-string file");
@@ -133,7 +136,7 @@ static void test_files(void)
 	ok(record_write(dir, &r) == 0, "write: overwrite");
 	ok(record_read(dir, "c1", &back) == 0 && back.pid == 99, "read: the newer record");
 	record_free(&back);
-	ok(record_read(dir, "../c1", &back) == -EINVAL, "read: bad id refused");
+	ok(record_read(dir, "../c1", &back) == -ENOENT, "read: '../c1' is not c1");
 	ok(record_read(dir, "nope", &back) == -ENOENT, "read: missing is -ENOENT");
 
 	r = sample("c2");
@@ -170,11 +173,94 @@ static void test_files(void)
 	is_u64(n, 2, "foreach: two good records (temp file skipped)");
 	is_u64(bad, 2, "foreach: corrupt and lying records counted as bad");
 	ok(record_remove(dir, "stop-here") == -ENOENT, "remove: twice is -ENOENT");
-	ok(record_remove(dir, "../../etc") == -EINVAL, "remove: bad id refused");
+	ok(record_remove(dir, "../../etc") == -ENOENT, "remove: '../../etc' names no file outside");
+	ok(record_remove(dir, "") == -EINVAL, "remove: empty id refused");
 	ok(record_foreach("/nonexistent-dir", count_cb, &n, NULL) == -ENOENT,
 	   "foreach: missing directory");
 
 	nftw(base, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Ids the runtime accepted but that are no file names get derived names
+ * and never fail; the real id stays inside. */
+static void test_names(void)
+{
+	char base[] = "/tmp/pv-test-record.XXXXXX", name[RECORD_NAME_MAX + 1],
+	     name2[RECORD_NAME_MAX + 1], path[512];
+	static char longid[RECORD_ID_MAX + 2];
+	const char *odd[] = { "a/b", "caf\xc3\xa9", "../../etc/passwd", "..", ".hidden", "a b",
+			      "100%", longid };
+	struct pv_record r, back = { 0 };
+	struct stat st;
+
+	ok(record_name("c0ffee", name, sizeof(name)) == 0, "name: plain id");
+	is_str(name, "c0ffee", "name: a valid id is its own name");
+	ok(record_name("a/b", name, sizeof(name)) == 0 && strncmp(name, "a_b%", 4) == 0 &&
+		   strlen(name) == 4 + 32,
+	   "name: 'a/b' is a_b%% + 32 hex digits (%s)", name);
+	record_name("a_b", name2, sizeof(name2));
+	ok(strcmp(name, name2) != 0, "name: 'a/b' and 'a_b' differ");
+	record_name(name, name2, sizeof(name2));
+	ok(strcmp(name, name2) != 0, "name: an id spelling a derived name does not get it");
+	record_name("a?b", name2, sizeof(name2));
+	ok(strcmp(name, name2) != 0, "name: 'a/b' and 'a?b' differ (hash of the whole id)");
+	memset(longid, 'x', 300);
+	longid[300] = '\0';
+	ok(record_name(longid, name, sizeof(name)) == 0 && strlen(name) == 40 + 1 + 32,
+	   "name: a 300-byte id gets a 73-byte name");
+	ok(record_name("", name, sizeof(name)) == -EINVAL, "name: empty id refused");
+	memset(longid, 'x', RECORD_ID_MAX + 1);
+	longid[RECORD_ID_MAX + 1] = '\0';
+	ok(record_name(longid, name, sizeof(name)) == -EINVAL, "name: over RECORD_ID_MAX refused");
+	longid[RECORD_ID_MAX] = '\0';
+
+	if (!mkdtemp(base)) {
+		ok(0, "names: mkdtemp");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
+		r = sample((char *)odd[i]);
+		r.mountpoint = "/m";
+		ok(record_write(base, &r) == 0 && record_read(base, odd[i], &back) == 0 &&
+			   strcmp(back.id, odd[i]) == 0,
+		   "odd id #%zu: written, read back, real id inside", i);
+		record_free(&back);
+		record_name(odd[i], name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s", base, name);
+		ok(stat(path, &st) == 0 && record_id_valid(name) == 0,
+		   "odd id #%zu: one file, a valid name (%.20s...)", i, name);
+		ok(record_remove(base, odd[i]) == 0 && stat(path, &st) < 0,
+		   "odd id #%zu: removed by id", i);
+	}
+	ok(rmdir(base) == 0, "names: nothing left behind");
+}
+
+/* Heal and poststop must not delete a record a newer container wrote for
+ * the same id: remove only when pid and start time still match. */
+static void test_remove_if(void)
+{
+	char base[] = "/tmp/pv-test-record.XXXXXX";
+	struct pv_record r = sample("c9"), back = { 0 };
+
+	if (!mkdtemp(base)) {
+		ok(0, "remove_if: mkdtemp");
+		return;
+	}
+	r.pid = 100;
+	r.starttime = 5;
+	record_write(base, &r);
+	ok(record_remove_if(base, "c9", 100, 6) == -ESTALE, "remove_if: other start time kept");
+	ok(record_remove_if(base, "c9", 101, 5) == -ESTALE, "remove_if: other pid kept");
+	ok(record_read(base, "c9", &back) == 0 && back.pid == 100 && back.starttime == 5,
+	   "remove_if: the kept record is intact");
+	record_free(&back);
+	ok(record_remove_if(base, "c9", 100, 5) == 0, "remove_if: matching record removed");
+	ok(record_read(base, "c9", &back) == -ENOENT, "remove_if: gone");
+	ok(record_remove_if(base, "c9", 100, 5) == -ENOENT, "remove_if: none is -ENOENT");
+	r = sample("x/y");
+	record_write(base, &r);
+	ok(record_remove_if(base, "x/y", r.pid, r.starttime) == 0, "remove_if: derived names too");
+	ok(rmdir(base) == 0, "remove_if: no temp file left behind");
 }
 
 static void test_attach_args(void)
@@ -308,6 +394,8 @@ int main(void)
 	test_ids();
 	test_format();
 	test_files();
+	test_names();
+	test_remove_if();
 	test_attach_args();
 	test_attach_ns();
 	return done_testing();
