@@ -17,6 +17,10 @@ CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
+# The hook runs on every container start: it links only what it uses (no
+# libfuse3, no libmount and its libblkid/libselinux/libpcre2); every shared
+# library costs load time. `ldd build/procview-hook` shows the list.
+HOOK_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
 
 MAINS := daemon/main.c hook/main.c cli/main.c
 SRC_DIRS := lib model fusefs daemon oci hook cli
@@ -42,7 +46,7 @@ $(B)/libprocview.a: $(CORE_OBJ)
 $(B)/procviewd: $(B)/obj/daemon/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/procview-hook: $(B)/obj/hook/main.o $(B)/libprocview.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LDLIBS)
 $(B)/procview: $(B)/obj/cli/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -2,6 +2,7 @@
 #include "attach.h"
 #include "fileio.h"
 #include "log.h"
+#include "mountpoint.h"
 #include "procfs.h"
 #include "record.h"
 #include "util.h"
@@ -43,10 +44,10 @@ static int heal_one(const struct pv_record *r, void *data)
 	size_t n = MIN(r->n_files, (size_t)ATTACH_MAX_FILES);
 	int ret;
 
-	if (!r->mountpoint || strcmp(r->mountpoint, job->mnt) != 0)
+	if (!r->mountpoint || !mountpoint_same(r->mountpoint, job->mnt))
 		return 0; /* another daemon's container */
 	if (!record_alive(job->proc_fd, r)) {
-		if (record_remove(RECORD_DIR, r->id) == 0)
+		if (record_remove_if(RECORD_DIR, r->id, r->pid, r->starttime) == 0)
 			job->st.forgotten++;
 		return 0;
 	}

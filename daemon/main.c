@@ -149,6 +149,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		o->mountpoint = argv[optind++];
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!(o->mountpoint = mountpoint_normalized(o->mountpoint)))
+		die_usage("the mountpoint must be an absolute path without '..'");
 }
 
 static int open_root(const char *what, const char *path)

@@ -1,5 +1,6 @@
 #include "policy.h"
 #include "attach.h"
+#include "mountpoint.h"
 #include "util.h"
 
 #include <string.h>
@@ -18,24 +19,9 @@ bool policy_strict(const struct oci_state *st, const struct oci_config *cfg)
 
 void policy_clean_path(char *p)
 {
-	char *w = p;
-
-	for (const char *r = p; *r;) {
-		if (r[0] == '/' && w > p && w[-1] == '/') {
-			r++; /* "//" */
-			continue;
-		}
-		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || r[2] == '\0')) {
-			r += 2; /* "/./" and a trailing "/." */
-			continue;
-		}
-		*w++ = *r++;
-	}
-	*w = '\0';
-	if (w > p + 1 && w[-1] == '/')
-		w[-1] = '\0';
-	if (!p[0])
-		strcpy(p, "/");
+	/* Lexical, as the runtime joins it under the rootfs: "/proc/../proc/x"
+	 * is "/proc/x", and ".." never climbs above "/". */
+	path_clean(p);
 }
 
 /* Does the user mount over file (relative, as in attach_files)? */

@@ -1,9 +1,9 @@
 #include "attach.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -153,12 +153,8 @@ out:
 static bool is_procview_mount(int procfd, int fd)
 {
 	_cleanup_fclose_ FILE *f = NULL;
-	char name[64], line[256];
-	struct libmnt_table *tb;
-	struct libmnt_fs *fs;
-	struct libmnt_iter *it;
+	char name[64], line[256], fstype[64];
 	int mnt_id = -1, mfd;
-	bool yes = false;
 
 	snprintf(name, sizeof(name), "thread-self/fdinfo/%d", fd);
 	mfd = openat(procfd, name, O_RDONLY | O_CLOEXEC);
@@ -179,21 +175,8 @@ static bool is_procview_mount(int procfd, int fd)
 			close(mfd);
 		return false;
 	}
-	tb = mnt_new_table();
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	if (tb && it && mnt_table_parse_stream(tb, f, "mountinfo") == 0) {
-		while (mnt_table_next_fs(tb, it, &fs) == 0) {
-			if (mnt_fs_get_id(fs) == mnt_id) {
-				const char *t = mnt_fs_get_fstype(fs);
-
-				yes = t && strcmp(t, "fuse.procviewd") == 0;
-				break;
-			}
-		}
-	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return yes;
+	return mountinfo_fstype(f, NULL, mnt_id, fstype, sizeof(fstype)) == 0 &&
+	       strcmp(fstype, "fuse.procviewd") == 0;
 }
 
 /* The target file, checked: a regular file on procfs or sysfs. With

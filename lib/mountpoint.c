@@ -1,95 +1,176 @@
 #include "mountpoint.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <errno.h>
-#include <libmount.h>
+#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
-#include <time.h>
+
+void path_clean(char *p)
+{
+	char *w = p;
+	const char *r = p;
+
+	/* Component by component; w always ends without a slash except at "/". */
+	*w++ = '/';
+	while (*r) {
+		size_t n;
+
+		r += strspn(r, "/");
+		n = strcspn(r, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && r[0] == '.') {
+			/* "." is a no-op */
+		} else if (n == 2 && r[0] == '.' && r[1] == '.') {
+			/* ".." drops the last component; at "/" it stays there */
+			while (w > p + 1 && w[-1] != '/')
+				w--;
+			if (w > p + 1)
+				w--;
+		} else {
+			if (w > p + 1)
+				*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = '\0';
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return true;
+	return false;
+}
+
+char *mountpoint_normalized(const char *p)
+{
+	char *c;
+
+	if (!p || p[0] != '/' || has_dotdot(p) || strlen(p) >= MOUNTPOINT_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = strdup(p);
+	if (c)
+		path_clean(c);
+	return c;
+}
+
+bool mountpoint_same(const char *a, const char *b)
+{
+	_cleanup_free_ char *na = mountpoint_normalized(a), *nb = mountpoint_normalized(b);
+
+	return na && nb && strcmp(na, nb) == 0;
+}
 
 bool mountpoint_is_procview(const char *target)
 {
-	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_fs *fs;
-	bool yes = false;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *t = mountpoint_normalized(target);
+	char fstype[64];
 
-	if (!tb)
+	if (!t)
 		return false;
-	if (mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
-		/* Backward: the topmost mount on the path wins. */
-		fs = mnt_table_find_target(tb, target, MNT_ITER_BACKWARD);
-		yes = fs && mnt_fs_get_fstype(fs) &&
-		      strcmp(mnt_fs_get_fstype(fs), "fuse.procviewd") == 0;
+	f = fopen("/proc/self/mountinfo", "re");
+	return f && mountinfo_fstype(f, t, -1, fstype, sizeof(fstype)) == 0 &&
+	       strcmp(fstype, "fuse.procviewd") == 0;
+}
+
+/* One probe, shared by the caller and the thread that runs it: whoever
+ * lets go last frees it, since a thread stuck on a hung mount may never. */
+struct probe {
+	atomic_int refs;
+	int efd;
+	int result;
+	char mnt[MOUNTPOINT_MAX];
+	char file[MOUNTPOINT_MAX + 16];
+};
+
+static void probe_put(struct probe *p)
+{
+	if (atomic_fetch_sub(&p->refs, 1) == 1) {
+		close(p->efd);
+		free(p);
 	}
-	mnt_unref_table(tb);
-	return yes;
+}
+
+static void *probe_thread(void *arg)
+{
+	struct probe *p = arg;
+	struct statfs sfs;
+	struct stat st;
+	uint64_t one = 1;
+
+	if (statfs(p->mnt, &sfs) < 0)
+		p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+	else if ((unsigned long)sfs.f_type != FUSE_SUPER_MAGIC_PV)
+		p->result = -ENOENT;
+	else if (stat(p->file, &st) < 0)
+		p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+	else
+		p->result = 0;
+	(void)!write(p->efd, &one, sizeof(one));
+	probe_put(p);
+	return NULL;
 }
 
 int mountpoint_answers(const char *mnt, int timeout_ms)
 {
-	char path[4096];
-	struct pollfd pfd = { .fd = -1, .events = POLLIN };
-	pid_t pid;
-	int status = 0;
+	struct probe *p;
+	struct pollfd pfd;
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
 
 	if (!mountpoint_is_procview(mnt))
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/proc/meminfo", mnt);
-	/* A hung FUSE server blocks stat in the kernel uninterruptibly for the
-	 * caller; a child takes that risk instead of us. */
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		struct stat st;
-		struct statfs sfs;
-
-		if (statfs(mnt, &sfs) < 0)
-			_exit(errno == ENOTCONN ? 3 : 2);
-		if ((unsigned long)sfs.f_type != FUSE_SUPER_MAGIC_PV)
-			_exit(4);
-		if (stat(path, &st) < 0)
-			_exit(errno == ENOTCONN ? 3 : 2);
-		_exit(0);
+	if (timeout_ms <= 0)
+		return -ETIMEDOUT;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->mnt, sizeof(p->mnt), "%s", mnt);
+	snprintf(p->file, sizeof(p->file), "%s/proc/meminfo", mnt);
+	p->efd = eventfd(0, EFD_CLOEXEC);
+	if (p->efd < 0) {
+		r = -errno;
+		free(p);
+		return r;
 	}
-	/* Wait on a pidfd: the verdict arrives the moment the child exits,
-	 * not at the next tick of a sleep loop (this is on the hook's path). */
-	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd.fd >= 0) {
-		(void)poll(&pfd, 1, timeout_ms);
-		close(pfd.fd);
-	} else {
-		for (int waited = 0; waited < timeout_ms && waitpid(pid, &status, WNOHANG) == 0; waited++) {
-			struct timespec ts = { 0, 1000000 };
-
-			nanosleep(&ts, NULL);
-		}
+	atomic_init(&p->refs, 2);
+	/* A hung FUSE server blocks stat uninterruptibly. A thread takes that
+	 * risk instead of us; no fork (milliseconds on the hook's path), and
+	 * a thread stuck there dies with the process (exit_group kills it). */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	r = -pthread_create(&t, &attr, probe_thread, p);
+	pthread_attr_destroy(&attr);
+	if (r < 0) {
+		close(p->efd);
+		free(p);
+		return r;
 	}
-	if (waitpid(pid, &status, WNOHANG) == pid) {
-		if (!WIFEXITED(status))
-			return -EIO;
-		switch (WEXITSTATUS(status)) {
-		case 0:
-			return 0;
-		case 3:
-			return -ENOTCONN;
-		case 4:
-			return -ENOENT;
-		default:
-			return -EIO;
-		}
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -ETIMEDOUT;
+	pfd = (struct pollfd){ .fd = p->efd, .events = POLLIN };
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	r = r > 0 ? p->result : -ETIMEDOUT;
+	probe_put(p);
+	return r;
 }
 
 int mountpoint_clear_stale(const char *mnt)

@@ -2,10 +2,15 @@
 #include "buf.h"
 #include "cpuset.h"
 #include "fileio.h"
+#include "mountinfo.h"
+#include "mountpoint.h"
 #include "procfs.h"
 #include "tap.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdint.h>
 
 static void test_cpuset(void)
@@ -76,8 +81,70 @@ static void test_stat_fields(void)
 	ok(proc_parse_state("", &st) == -EINVAL, "stat: empty refused");
 }
 
+static void test_mountpoint_norm(void)
+{
+	static const char *const cases[][2] = {
+		{ "/var/lib/procview", "/var/lib/procview" },
+		{ "/var/lib/procview/", "/var/lib/procview" },
+		{ "//var//lib/./procview/.", "/var/lib/procview" },
+		{ "/", "/" },
+		{ "/tmp/a..b", "/tmp/a..b" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *n = mountpoint_normalized(cases[i][0]);
+
+		is_str(n, cases[i][1], cases[i][0]);
+		free(n);
+	}
+	ok(!mountpoint_normalized("var/lib/procview"), "mountpoint: relative refused");
+	ok(!mountpoint_normalized("/var/lib/../procview"), "mountpoint: '..' refused");
+	ok(!mountpoint_normalized("/var/.."), "mountpoint: trailing '..' refused");
+	ok(mountpoint_same("/var/lib/procview/", "/var//lib/procview"),
+	   "mountpoint: trailing slash and '//' compare equal (heal used to skip them)");
+	ok(!mountpoint_same("/var/lib/procview", "/var/lib/procview2"), "mountpoint: different");
+	ok(!mountpoint_same("/a/../b", "/b"), "mountpoint: '..' never equal");
+}
+
+static void test_mountinfo(void)
+{
+	char l1[] = "36 35 98:0 /mnt1 /mnt\\040two\\134x rw,noatime master:1 shared:2 - ext3 /dev/root rw\n";
+	char l2[] = "40 22 0:50 / /var/lib/procview rw,nosuid - fuse.procviewd procviewd rw";
+	char bad[] = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 ext3 /dev/root rw";
+	char bad2[] = "x 35 98:0 / / rw - ext3 a b";
+	const char text[] = "22 1 0:21 / /var rw - tmpfs tmpfs rw\n"
+			    "40 22 0:50 / /var/lib/procview rw - fuse.procviewd procviewd rw\n"
+			    "garbage\n"
+			    "41 40 0:51 / /var/lib/procview rw - tmpfs tmpfs rw\n";
+	struct mountinfo_entry e;
+	char fstype[64];
+	FILE *f;
+
+	ok(mountinfo_parse_line(l1, &e) == 0 && e.id == 36, "mountinfo: optional fields");
+	is_str(e.target, "/mnt two\\x", "mountinfo: octal escapes undone");
+	is_str(e.fstype, "ext3", "mountinfo: fstype after '-'");
+	ok(mountinfo_parse_line(l2, &e) == 0 && strcmp(e.fstype, "fuse.procviewd") == 0,
+	   "mountinfo: no optional fields");
+	ok(mountinfo_parse_line(bad, &e) == -EINVAL, "mountinfo: no separator refused");
+	ok(mountinfo_parse_line(bad2, &e) == -EINVAL, "mountinfo: bad id refused");
+	f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	ok(f && mountinfo_fstype(f, "/var/lib/procview", -1, fstype, sizeof(fstype)) == 0 &&
+		   strcmp(fstype, "tmpfs") == 0,
+	   "mountinfo: the topmost mount on a path wins");
+	rewind(f);
+	ok(mountinfo_fstype(f, NULL, 40, fstype, sizeof(fstype)) == 0 &&
+		   strcmp(fstype, "fuse.procviewd") == 0,
+	   "mountinfo: by mount id");
+	rewind(f);
+	ok(mountinfo_fstype(f, "/nope", -1, fstype, sizeof(fstype)) == -ENOENT,
+	   "mountinfo: no mount on a path");
+	fclose(f);
+}
+
 int main(void)
 {
+	test_mountpoint_norm();
+	test_mountinfo();
 	test_cpuset();
 	test_numbers();
 	test_buf();

@@ -275,6 +275,10 @@ static void test_clean_path(void)
 		{ "/proc/meminfo/", "/proc/meminfo" }, { "//proc/./meminfo", "/proc/meminfo" },
 		{ "/", "/" },			       { "///", "/" },
 		{ "/./", "/" },			       { "/proc/.x", "/proc/.x" },
+		/* ".." used to be kept: "/proc/../proc/meminfo" missed the user's mount. */
+		{ "/proc/../proc/meminfo", "/proc/meminfo" }, { "/../proc/meminfo", "/proc/meminfo" },
+		{ "/proc/x/../../proc/meminfo/.", "/proc/meminfo" }, { "/proc/..", "/" },
+		{ "/proc/..x/meminfo", "/proc/..x/meminfo" }, { "/a/b/../../..", "/" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
