@@ -1,8 +1,11 @@
 #include "daemon.h"
+#include "log.h"
 #include "mountpoint.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -19,15 +23,22 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 #define CGROUP_MAGIC 0x27e0eb
 #define CGROUP2_MAGIC 0x63677270
 
-/* One stat of MOUNTPOINT/proc/meminfo may block on a hung FUSE server;
- * mountpoint_answers runs it in a child and gives up after this. */
-#define PROBE_MS 1000
-#define LOCK_WAIT_MS 5000
+/* What a daemon started outside systemd gets instead of the runtime's
+ * environment (which may hold NOTIFY_SOCKET, LD_PRELOAD, a container's
+ * proxy settings...). */
+static char *const daemon_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL,
+};
 
-static int64_t now_ms(void)
+int64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -35,11 +46,52 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+static int left_ms(int64_t deadline)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	int64_t l = deadline - now_ms();
 
-	nanosleep(&ts, NULL);
+	return l <= 0 ? 0 : l > 60000 ? 60000 : (int)l;
+}
+
+/* Sleep ms, but never past the deadline. */
+static void nap(int ms, int64_t deadline)
+{
+	int l = MIN(ms, left_ms(deadline));
+	struct timespec ts = { l / 1000, (long)(l % 1000) * 1000000 };
+
+	if (l > 0)
+		nanosleep(&ts, NULL);
+}
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Reap a child we own, waiting at most ms (a child stuck in D state
+ * after SIGKILL is left behind rather than waited for). */
+static int reap(pid_t pid, int ms, int *status)
+{
+	_cleanup_close_ int pfd = pidfd_open(pid);
+	int64_t end = now_ms() + ms;
+
+	for (;;) {
+		pid_t w = waitpid(pid, status, WNOHANG);
+
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		if (pfd >= 0) {
+			struct pollfd p = { pfd, POLLIN, 0 };
+
+			(void)poll(&p, 1, left_ms(end));
+		} else {
+			nap(5, end);
+		}
+	}
 }
 
 static int write_str_at(int dirfd, const char *name, const char *s)
@@ -72,42 +124,43 @@ static void cpuset_inherit(int parent, int child)
 	}
 }
 
-static void join_cgroup(int parent, const char *name, const char *pidstr)
+static int join_cgroup(int parent, const char *name, const char *pidstr)
 {
 	_cleanup_close_ int child = -1;
 
 	if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
-		return;
+		return -errno;
 	child = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (child < 0)
-		return;
+		return -errno;
 	if (faccessat(parent, "cpuset.cpus", F_OK, 0) == 0)
 		cpuset_inherit(parent, child);
-	(void)write_str_at(child, "cgroup.procs", pidstr);
+	return write_str_at(child, "cgroup.procs", pidstr);
 }
 
-void daemon_own_cgroup(const char *cgroot, pid_t pid)
+int daemon_own_cgroup(const char *cgroot, pid_t pid, char *what, size_t what_size)
 {
 	_cleanup_close_ int rootfd = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char pidstr[16];
 	struct statfs sfs;
 	DIR *d;
 	struct dirent *de;
+	int first = 0;
 
+	snprintf(what, what_size, "%s", cgroot);
 	if (rootfd < 0 || fstatfs(rootfd, &sfs) < 0)
-		return;
+		return -errno;
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
-	if ((unsigned long)sfs.f_type == CGROUP2_MAGIC) {
-		join_cgroup(rootfd, DAEMON_UNIT, pidstr);
-		return;
-	}
+	if ((unsigned long)sfs.f_type == CGROUP2_MAGIC)
+		return join_cgroup(rootfd, DAEMON_UNIT, pidstr);
 	/* v1 or hybrid: a tmpfs of hierarchies. Symlinks (cpu -> cpu,cpuacct)
 	 * are skipped; their hierarchy is also there under its real name. */
 	d = fdopendir(dup(rootfd));
 	if (!d)
-		return;
+		return -errno;
 	while ((de = readdir(d))) {
 		_cleanup_close_ int h = -1;
+		int r = 0;
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
@@ -115,11 +168,16 @@ void daemon_own_cgroup(const char *cgroot, pid_t pid)
 		if (h < 0 || fstatfs(h, &sfs) < 0)
 			continue;
 		if ((unsigned long)sfs.f_type == CGROUP_MAGIC)
-			join_cgroup(h, "procview", pidstr);
+			r = join_cgroup(h, "procview", pidstr);
 		else if ((unsigned long)sfs.f_type == CGROUP2_MAGIC)
-			join_cgroup(h, DAEMON_UNIT, pidstr);
+			r = join_cgroup(h, DAEMON_UNIT, pidstr);
+		if (r < 0 && first == 0) {
+			first = r;
+			snprintf(what, what_size, "%s/%s", cgroot, de->d_name);
+		}
 	}
 	closedir(d);
+	return first;
 }
 
 static void close_from(int lowfd)
@@ -130,14 +188,101 @@ static void close_from(int lowfd)
 		close(fd);
 }
 
-/* The grandchild: nothing of the hook's or the runtime's survives exec. */
-static __attribute__((noreturn)) void exec_daemon(const struct daemon_opts *o, int errfd)
+/* A line to the hook over the spawn pipe (fd 3): 'W' warning, 'E' errno. */
+static void __attribute__((format(printf, 2, 3))) tell(char kind, const char *fmt, ...)
 {
-	sigset_t none;
-	int null;
+	char line[256];
+	va_list ap;
+	int n;
 
-	/* The error pipe goes to fd 3 (close-on-exec), everything above is closed. */
-	if (errfd != 3 && dup3(errfd, 3, O_CLOEXEC) < 0)
+	line[0] = kind;
+	va_start(ap, fmt);
+	n = vsnprintf(line + 1, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n = MIN(n + 1, (int)sizeof(line) - 1);
+	line[n++] = '\n';
+	(void)!write(3, line, (size_t)n); /* one write below PIPE_BUF: atomic */
+}
+
+/* Fixed limits instead of the runtime's (a container's --ulimit, a pod's
+ * small nofile): what systemd gives a service by default, and more files.
+ * What could not be set is appended to note. */
+static void reset_rlimits(char *note, size_t size)
+{
+	static const struct {
+		int res;
+		const char *name;
+		rlim_t soft, hard;
+	} lim[] = {
+		{ RLIMIT_NOFILE, "nofile", 65536, 65536 },
+		{ RLIMIT_NPROC, "nproc", RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_CORE, "core", 0, RLIM_INFINITY },
+		{ RLIMIT_STACK, "stack", 8u << 20, RLIM_INFINITY },
+		{ RLIMIT_MEMLOCK, "memlock", 8u << 20, 8u << 20 },
+		{ RLIMIT_CPU, "cpu", RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_FSIZE, "fsize", RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_DATA, "data", RLIM_INFINITY, RLIM_INFINITY },
+		{ RLIMIT_AS, "as", RLIM_INFINITY, RLIM_INFINITY },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(lim); i++) {
+		struct rlimit want = { lim[i].soft, lim[i].hard }, cur;
+		size_t used = strlen(note);
+		int e;
+
+		if (setrlimit(lim[i].res, &want) == 0)
+			continue;
+		e = errno;
+		/* Raising a hard limit needs CAP_SYS_RESOURCE: settle for the
+		 * soft limit at the hard one we have. */
+		if (getrlimit(lim[i].res, &cur) == 0) {
+			want.rlim_max = cur.rlim_max;
+			if (want.rlim_cur > cur.rlim_max)
+				want.rlim_cur = cur.rlim_max;
+			if (setrlimit(lim[i].res, &want) == 0 && want.rlim_cur == lim[i].soft)
+				continue;
+		}
+		snprintf(note + used, size - used, "%srlimit %s %llu (%s)", used ? ", " : "",
+			 lim[i].name, (unsigned long long)want.rlim_cur, strerror(e));
+	}
+}
+
+/* The unit says OOMScoreAdjust=-1000; a daemon inheriting a BestEffort
+ * pod's +1000 would be the OOM killer's first pick. */
+static void reset_oom_score(char *note, size_t size)
+{
+	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	size_t used = strlen(note);
+	char cur[16] = "?";
+	ssize_t n;
+	int e;
+
+	if (fd >= 0 && write(fd, "-1000", 5) == 5)
+		return;
+	e = errno;
+	/* Lowering needs CAP_SYS_RESOURCE; 0 at least undoes a raised one. */
+	if (fd >= 0)
+		(void)!write(fd, "0", 1);
+	fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (n = read(fd, cur, sizeof(cur) - 1)) > 0)
+		cur[strcspn(cur, "\n")] = '\0';
+	snprintf(note + used, size - used, "%soom_score_adj %s, not -1000 (%s)", used ? ", " : "",
+		 cur, strerror(e));
+}
+
+/* The grandchild: nothing of the hook's or the runtime's survives exec.
+ * Reports over wfd: warnings, and the errno if exec fails (EOF when it
+ * succeeds: the pipe is close-on-exec). */
+static __attribute__((noreturn)) void exec_daemon(const struct daemon_opts *o, int wfd)
+{
+	char *const argv[] = { (char *)o->daemon_path, "-f", (char *)o->mountpoint, NULL };
+	char what[256], note[200] = "";
+	sigset_t none;
+	int null, r;
+
+	if (wfd != 3 && dup3(wfd, 3, O_CLOEXEC) < 0)
 		_exit(127);
 	close_from(4);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -152,26 +297,43 @@ static __attribute__((noreturn)) void exec_daemon(const struct daemon_opts *o, i
 	umask(022);
 	if (chdir("/") < 0)
 		_exit(127);
-	daemon_own_cgroup("/sys/fs/cgroup", getpid());
-	execl(o->daemon_path, o->daemon_path, "-f", o->mountpoint, (char *)NULL);
-	{
-		int e = errno;
-
-		(void)!write(3, &e, sizeof(e));
-	}
+	r = daemon_own_cgroup("/sys/fs/cgroup", getpid(), what, sizeof(what));
+	if (r < 0)
+		tell('W', "stays in the hook's cgroup (%s: %s): it is charged to, and may be "
+			  "killed with, the container's runtime",
+		     what, strerror(-r));
+	reset_rlimits(note, sizeof(note));
+	reset_oom_score(note, sizeof(note));
+	if (note[0])
+		tell('W', "it runs with %s", note);
+	execve(o->daemon_path, argv, daemon_env);
+	tell('E', "%d", errno);
 	_exit(127);
+}
+
+/* Lines from the spawn pipe: "P<pid>", "W<text>", "E<errno>". */
+static void spawn_line(const struct daemon_opts *o, char *line, pid_t *gpid, int *err)
+{
+	if (line[0] == 'P')
+		*gpid = (pid_t)atoi(line + 1);
+	else if (line[0] == 'E')
+		*err = atoi(line + 1);
+	else if (line[0] == 'W')
+		log_msg(LOG_WARNING, "starting %s: %s", o->daemon_path, line + 1);
 }
 
 /* Double fork + setsid: the daemon is nobody's child here, has no
  * controlling terminal and holds none of our fds (runc waits for EOF on
- * the hook's stdout and stderr). Returns the daemon's pid. */
+ * the hook's stdout and stderr). Under a subreaper (conmon, containerd's
+ * shim) it is that subreaper's child instead of init's: see the README. */
 static int spawn_daemon(const struct daemon_opts *o, pid_t *dpid)
 {
 	_cleanup_close_ int rd = -1;
 	int p[2], status, e = 0;
 	pid_t child, gpid = 0;
-	char buf[16];
+	char buf[1024];
 	size_t got = 0;
+	bool eof = false;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -183,7 +345,9 @@ static int spawn_daemon(const struct daemon_opts *o, pid_t *dpid)
 		return e;
 	}
 	if (child == 0) {
+		char line[32];
 		pid_t g;
+		int n;
 
 		close(p[0]);
 		if (setsid() < 0)
@@ -193,44 +357,52 @@ static int spawn_daemon(const struct daemon_opts *o, pid_t *dpid)
 			_exit(127);
 		if (g == 0)
 			exec_daemon(o, p[1]);
-		(void)!write(p[1], &g, sizeof(g));
+		n = snprintf(line, sizeof(line), "P%d\n", (int)g);
+		(void)!write(p[1], line, (size_t)n);
 		_exit(0);
 	}
 	rd = p[0];
 	close(p[1]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	/* The pid (from the child), then an errno (from the grandchild, only
-	 * if exec failed), then EOF once exec closed the pipe. */
-	for (int64_t end = now_ms() + 2000; got < sizeof(buf);) {
+	while (!eof && got < sizeof(buf) - 1) {
 		struct pollfd pfd = { rd, POLLIN, 0 };
-		int left = (int)(end - now_ms());
+		int l = left_ms(o->deadline_ms);
 		ssize_t n;
+		char *nl;
 
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+		if (l <= 0 || poll(&pfd, 1, l) <= 0)
 			break;
-		n = read(rd, buf + got, sizeof(buf) - got);
-		if (n <= 0)
-			break;
+		n = read(rd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0) {
+			eof = true;
+			n = 0;
+		}
 		got += (size_t)n;
+		buf[got] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = '\0';
+			spawn_line(o, buf, &gpid, &e);
+			got -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, got + 1);
+		}
 	}
-	if (got >= sizeof(gpid))
-		memcpy(&gpid, buf, sizeof(gpid));
-	if (got >= sizeof(gpid) + sizeof(e)) {
-		memcpy(&e, buf + sizeof(gpid), sizeof(e));
+	/* The middle child exits right after its fork; bounded all the same. */
+	if (reap(child, MIN(100, left_ms(o->deadline_ms)), &status) < 0) {
+		kill(child, SIGKILL);
+		(void)reap(child, 100, &status);
+	}
+	if (e)
 		return -e;
-	}
 	if (gpid <= 0)
-		return -ECHILD;
+		return eof ? -ECHILD : -ETIMEDOUT;
 	*dpid = gpid;
 	return 0;
 }
 
-static int run_wait(char *const argv[], int timeout_ms)
+/* Run argv (systemctl, systemd-run) until it exits or the deadline. */
+static int run_cmd(char *const argv[], int64_t deadline)
 {
-	int64_t end = now_ms() + timeout_ms;
 	pid_t pid = fork();
-	int status;
+	int status = 0;
 
 	if (pid < 0)
 		return -errno;
@@ -245,51 +417,126 @@ static int run_wait(char *const argv[], int timeout_ms)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
-		if (now_ms() >= end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		sleep_ms(10);
+	if (reap(pid, left_ms(deadline), &status) < 0) {
+		kill(pid, SIGKILL);
+		(void)reap(pid, 100, &status);
+		return -ETIMEDOUT;
 	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
 }
 
-static bool systemd_knows_unit(void)
+static bool is_dir_at(const char *root, const char *path)
 {
-	char *const argv[] = { "systemctl", "cat", "--", DAEMON_UNIT, NULL };
+	char p[4096];
 	struct stat st;
 
-	if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
-		return false;
-	return run_wait(argv, 3000) == 0;
+	snprintf(p, sizeof(p), "%s%s", root, path);
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int wait_answer(const char *mnt, pid_t dpid, int wait_ms)
+enum daemon_start daemon_start_plan(const struct daemon_opts *o)
 {
-	int64_t end = now_ms() + wait_ms;
+	/* systemd's unit search path, the admin's first. */
+	static const char *const dirs[] = {
+		"/etc/systemd/system",	  "/run/systemd/system", "/usr/local/lib/systemd/system",
+		"/usr/lib/systemd/system", "/lib/systemd/system",
+	};
+	const char *root = o->root ? o->root : "";
+
+	if (!is_dir_at(root, "/run/systemd/system"))
+		return START_SPAWN;
+	for (size_t i = 0; o->unit_paths && i < ARRAY_SIZE(dirs); i++) {
+		char p[4096];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s%s/" DAEMON_UNIT, root, dirs[i]);
+		if (stat(p, &st) == 0)
+			return START_UNIT;
+	}
+	return START_TRANSIENT;
+}
+
+int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char **argv,
+		      size_t max, char *buf, size_t size)
+{
+	size_t n = 0, used = 0;
+	uint8_t h[32];
+
+#define ARG(...)                                                                      \
+	do {                                                                          \
+		int w_ = snprintf(buf + used, size - used, __VA_ARGS__);              \
+		if (w_ < 0 || (size_t)w_ >= size - used || n + 1 >= max)              \
+			return -ENOSPC;                                               \
+		argv[n++] = buf + used;                                               \
+		used += (size_t)w_ + 1;                                               \
+	} while (0)
+
+	if (how == START_UNIT) {
+		ARG("systemctl");
+		ARG("start");
+		ARG("--no-block");
+		ARG("--");
+		ARG(DAEMON_UNIT);
+	} else if (how == START_TRANSIENT) {
+		ARG("systemd-run");
+		/* The unit's name for its paths; another mountpoint gets a
+		 * name of its own, so two never collide. */
+		if (o->unit_paths) {
+			ARG("--unit=procview");
+		} else {
+			sha256(o->mountpoint, strlen(o->mountpoint), h);
+			ARG("--unit=procview-%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
+		}
+		ARG("--description=procview (started by procview-hook)");
+		ARG("--no-block");
+		ARG("--collect");
+		/* What procview.service says. */
+		ARG("--property=Type=notify");
+		ARG("--property=NotifyAccess=all");
+		ARG("--property=KillMode=process");
+		ARG("--property=OOMScoreAdjust=-1000");
+		ARG("--property=Restart=always");
+		ARG("--property=RestartSec=1");
+		ARG("--");
+		ARG("%s", o->daemon_path);
+		ARG("-f");
+		ARG("%s", o->mountpoint);
+	} else {
+		return -EINVAL;
+	}
+	argv[n] = NULL;
+	return 0;
+#undef ARG
+}
+
+/* Poll the mount until it answers, the daemon we spawned exits, or the
+ * deadline. */
+static int wait_answer(const struct daemon_opts *o, pid_t dpid)
+{
+	_cleanup_close_ int pfd = dpid > 0 ? pidfd_open(dpid) : -1;
 	int r;
 
 	for (;;) {
-		r = mountpoint_answers(mnt, PROBE_MS);
+		r = mountpoint_answers(o->mountpoint, MIN(DAEMON_PROBE_MS, left_ms(o->deadline_ms)));
 		if (r == 0)
 			return 0;
-		if (dpid > 0 && kill(dpid, 0) < 0 && errno == ESRCH)
+		if (pfd >= 0) {
+			struct pollfd p = { pfd, POLLIN, 0 };
+
+			if (poll(&p, 1, 0) > 0)
+				return -ECHILD;
+		} else if (dpid > 0 && kill(dpid, 0) < 0 && errno == ESRCH) {
 			return -ECHILD;
-		if (now_ms() >= end)
+		}
+		if (left_ms(o->deadline_ms) <= 0)
 			return r == -ENOENT ? -ETIMEDOUT : r;
-		sleep_ms(25);
+		nap(20, o->deadline_ms);
 	}
 }
 
-static int take_lock(int *out)
+static int take_lock(int64_t deadline, int *out)
 {
 	_cleanup_close_ int fd = -1;
-	int64_t end = now_ms() + LOCK_WAIT_MS;
 
 	if (mkdir(HOOK_LOCK_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
@@ -301,59 +548,78 @@ static int take_lock(int *out)
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return -errno;
-		if (now_ms() >= end)
+		if (left_ms(deadline) <= 0)
 			return -ETIMEDOUT;
-		sleep_ms(10);
+		nap(10, deadline);
 	}
 	*out = TAKE_FD(fd);
 	return 0;
 }
 
+static int probe(const struct daemon_opts *o, char *why, size_t why_size)
+{
+	int ms = MIN(DAEMON_PROBE_MS, left_ms(o->deadline_ms));
+	int r = mountpoint_answers(o->mountpoint, ms);
+
+	/* A mount that does not answer has a live daemon behind it (a dead
+	 * one answers ENOTCONN at once): stopped, hung, or slow. Starting
+	 * another would not help it and would eat the budget. */
+	if (r == -ETIMEDOUT)
+		snprintf(why, why_size,
+			 "the daemon on %s did not answer within %d ms (stopped or hung?)",
+			 o->mountpoint, ms);
+	return r;
+}
+
 int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 {
 	_cleanup_close_ int lock = -1;
+	enum daemon_start how;
 	pid_t dpid = 0;
 	int r;
 
-	if (mountpoint_answers(o->mountpoint, PROBE_MS) == 0)
-		return 0;
-	r = take_lock(&lock);
+	r = probe(o, why, why_size);
+	if (r == 0 || r == -ETIMEDOUT)
+		return r;
+	r = take_lock(o->deadline_ms, &lock);
 	if (r < 0) {
 		snprintf(why, why_size, "%s: %s", HOOK_LOCK_PATH,
-			 r == -ETIMEDOUT ? "held by another hook for too long" : strerror(-r));
+			 r == -ETIMEDOUT ? "held by another hook past our deadline" : strerror(-r));
 		return r;
 	}
 	/* Whoever held the lock may have started it meanwhile. */
-	if (mountpoint_answers(o->mountpoint, PROBE_MS) == 0)
-		return 0;
+	r = probe(o, why, why_size);
+	if (r == 0 || r == -ETIMEDOUT)
+		return r;
 
-	if (o->try_systemd && systemd_knows_unit()) {
-		char *const argv[] = { "systemctl", "start", "--no-block", "--", DAEMON_UNIT, NULL };
+	how = daemon_start_plan(o);
+	if (how == START_SPAWN) {
+		r = spawn_daemon(o, &dpid);
+		if (r < 0) {
+			snprintf(why, why_size, "cannot run %s: %s", o->daemon_path,
+				 r == -ETIMEDOUT ? "no word from it before the deadline" : strerror(-r));
+			return r;
+		}
+	} else {
+		char *argv[32], buf[8192];
 
-		r = run_wait(argv, 5000);
+		r = daemon_start_argv(o, how, argv, ARRAY_SIZE(argv), buf, sizeof(buf));
+		if (r == 0)
+			r = run_cmd(argv, o->deadline_ms);
 		if (r != 0) {
-			snprintf(why, why_size, "systemctl start %s: %s", DAEMON_UNIT,
+			snprintf(why, why_size, "%s: %s", how == START_UNIT ? "systemctl start " DAEMON_UNIT : "systemd-run",
 				 r < 0 ? strerror(-r) : "failed");
 			return r < 0 ? r : -EIO;
 		}
-	} else {
-		r = spawn_daemon(o, &dpid);
-		if (r < 0) {
-			snprintf(why, why_size, "cannot run %s: %s", o->daemon_path, strerror(-r));
-			return r;
-		}
 	}
-	r = wait_answer(o->mountpoint, dpid, o->wait_ms);
-	if (r < 0) {
-		if (r == -ECHILD)
-			snprintf(why, why_size, "%s (pid %d) exited before answering on %s",
-				 o->daemon_path, (int)dpid, o->mountpoint);
-		else if (r == -ETIMEDOUT)
-			snprintf(why, why_size, "the daemon did not answer on %s within %d ms",
-				 o->mountpoint, o->wait_ms);
-		else
-			snprintf(why, why_size, "the daemon's mount on %s: %s", o->mountpoint,
-				 strerror(-r));
-	}
+	r = wait_answer(o, dpid);
+	if (r == -ECHILD)
+		snprintf(why, why_size, "%s (pid %d) exited before answering on %s", o->daemon_path,
+			 (int)dpid, o->mountpoint);
+	else if (r == -ETIMEDOUT)
+		snprintf(why, why_size, "the daemon did not answer on %s before the hook's deadline",
+			 o->mountpoint);
+	else if (r < 0)
+		snprintf(why, why_size, "the daemon's mount on %s: %s", o->mountpoint, strerror(-r));
 	return r;
 }

@@ -1,28 +1,58 @@
-/* Make sure procviewd serves MOUNTPOINT, starting it if needed. Concurrent
- * hooks serialize on /run/procview/hook.lock and start one daemon. */
+/* Make sure procviewd serves MOUNTPOINT, starting it if needed, within a
+ * deadline. Concurrent hooks serialize on /run/procview/hook.lock and
+ * start one daemon. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define HOOK_LOCK_DIR "/run/procview"
 #define HOOK_LOCK_PATH HOOK_LOCK_DIR "/hook.lock"
 #define DAEMON_UNIT "procview.service"
+/* One probe of the mount gets at most this long (less if the deadline
+ * is nearer): a live daemon answers in microseconds. */
+#define DAEMON_PROBE_MS 1000
 
 struct daemon_opts {
 	const char *mountpoint;
 	const char *daemon_path;
-	/* Ask systemd (systemctl start procview.service) when it runs and
-	 * knows the unit. Only right when mountpoint and daemon are the unit's. */
-	bool try_systemd;
-	int wait_ms; /* how long a started daemon gets to answer */
+	/* mountpoint and daemon are the installed unit's: procview.service
+	 * may be started for them. */
+	bool unit_paths;
+	int64_t deadline_ms; /* now_ms() clock: every wait ends by then */
+	const char *root;    /* prefix for /run/systemd and the unit dirs ("" but in tests) */
 };
 
+/* How a daemon gets started. */
+enum daemon_start {
+	START_SPAWN,	 /* no systemd: a detached double fork */
+	START_UNIT,	 /* systemctl start procview.service */
+	START_TRANSIENT, /* systemd-run --unit=procview... (no unit installed, or other paths) */
+};
+
+/* The choice, from what the host has (pure but for stat under o->root):
+ * systemd runs when ROOT/run/systemd/system is a directory; the unit is
+ * installed when procview.service is in one of systemd's unit dirs. */
+enum daemon_start daemon_start_plan(const struct daemon_opts *o);
+/* The command for START_UNIT or START_TRANSIENT into argv (NULL-ended,
+ * at most max entries, strings in buf). 0 or -ENOSPC. */
+int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char **argv,
+		      size_t max, char *buf, size_t size);
+
 /* 0 when the daemon answers (already, or after we started it). Negative
- * errno otherwise, with why saying what happened in a few words. */
+ * errno otherwise, with why saying what happened in a few words:
+ * -ETIMEDOUT a mount that does not answer (hung or stopped daemon: none is
+ * started over it) or the deadline passed. Nothing here waits past
+ * o->deadline_ms. Warnings about the daemon it started (its cgroup, its
+ * oom_score_adj) are logged. */
 int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size);
 
 /* Move pid out of the caller's cgroups into procview's own: "procview" in
  * every v1 hierarchy, "procview.service" in the v2 tree (or the unified
- * tree of a hybrid layout). Best effort: failures are ignored. */
-void daemon_own_cgroup(const char *cgroot, pid_t pid);
+ * tree of a hybrid layout). Returns 0, or the first failure as negative
+ * errno with the hierarchy's name in what. */
+int daemon_own_cgroup(const char *cgroot, pid_t pid, char *what, size_t what_size);
+
+/* CLOCK_MONOTONIC in ms: the clock of every deadline. */
+int64_t now_ms(void);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "mountpoint.h"
 #include "policy.h"
 #include "procfs.h"
 #include "record.h"
@@ -18,23 +19,97 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
 #define DEFAULT_DAEMON BINDIR "/procviewd"
+
+/* The whole hook, start to exit, under any daemon state: well inside the
+ * runtimes' usual `timeout: 10`, so fail-open never turns into a runtime
+ * killing the hook and failing the container. Starting the daemon gets
+ * until ENSURE_MS, attaching and recording the second after; the watchdog
+ * ends the hook at WATCHDOG_MS whatever it is stuck in (a FUSE wait is
+ * only killable: exit_group kills it), leaving half a second for the exit
+ * itself on a loaded host. */
+#define HOOK_BUDGET_MS 5000
+#define ENSURE_MS 3500
+#define WATCHDOG_MS 4500
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
 enum stage { STAGE_NONE, STAGE_CREATE, STAGE_POSTSTOP };
 
 struct options {
 	enum stage stage;
-	const char *mountpoint;
+	char *mountpoint;
 	const char *daemon;
 	const char *record_dir;
 	bool strict;
 	bool no_start;
 };
+
+static struct {
+	int64_t start;
+	atomic_int code;	  /* exit code when it fires: 0 fail-open, 3 strict */
+	_Atomic(const char *) id; /* the container, once known */
+} watchdog;
+
+static void *watchdog_thread(void *arg)
+{
+	int64_t end = watchdog.start + WATCHDOG_MS;
+	struct timespec ts = { end / 1000, (long)(end % 1000) * 1000000 };
+	const char *id;
+	char line[512];
+	int code, n;
+
+	(void)arg;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	code = atomic_load(&watchdog.code);
+	id = atomic_load(&watchdog.id);
+	/* write(2), not log_msg: the main thread may hold stdio's or syslog's
+	 * lock where it is stuck. */
+	n = snprintf(line, sizeof(line),
+		     "procview-hook: container %s: still not done after %d ms, giving up%s\n",
+		     id ? id : "(unknown)", WATCHDOG_MS,
+		     code ? "" : " (continuing without procview: fail-open)");
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, MIN((size_t)n, sizeof(line) - 1));
+	_exit(code);
+}
+
+static void watchdog_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	watchdog.start = now_ms();
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	/* Signals stay with the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &attr, watchdog_thread, NULL) != 0)
+		log_msg(LOG_WARNING, "no watchdog thread: the %d ms budget is not enforced",
+			HOOK_BUDGET_MS);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
 
 static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const char *fmt, ...)
 {
@@ -95,7 +170,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){ .mountpoint = DEFAULT_MOUNTPOINT,
+	*o = (struct options){ .mountpoint = (char *)DEFAULT_MOUNTPOINT,
 			       .daemon = DEFAULT_DAEMON,
 			       .record_dir = RECORD_DIR };
 	opterr = 0;
@@ -132,8 +207,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			die(EXIT_USAGE, "unknown option '%s' (try --help)", argv[optind - 1]);
 		}
 	}
-	if (o->mountpoint[0] != '/')
-		die(EXIT_USAGE, "--mountpoint must be an absolute path");
+	/* Normalised: records and the daemon compare it as a string. */
+	o->mountpoint = mountpoint_normalized(o->mountpoint);
+	if (!o->mountpoint)
+		die(EXIT_USAGE, "--mountpoint must be an absolute path without '..'");
 	if (o->daemon[0] != '/')
 		die(EXIT_USAGE, "--daemon must be an absolute path");
 }
@@ -168,18 +245,56 @@ static void read_state(const struct options *o, struct oci_state *st)
 			    st, &err);
 	if (r < 0)
 		die(EXIT_INPUT, "%s", err ? err : strerror(-r));
-	if (record_id_valid(st->id) < 0)
-		die(EXIT_INPUT, "state JSON: \"id\" is not a usable container id");
+	/* Any id the runtime accepted is fine: records derive a file name. */
+	atomic_store(&watchdog.id, st->id);
 }
 
+/* pid still runs with that start time (a zombie does not count). */
+static bool pid_alive(pid_t pid, uint64_t start)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[32], state;
+	uint64_t t;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return read_file_at(AT_FDCWD, path, 4096, &text) >= 0 &&
+	       proc_parse_starttime(text, &t) == 0 && t == start &&
+	       proc_parse_state(text, &state) == 0 && state != 'Z' && state != 'X';
+}
+
+/* Forget the container: its record goes only if it still describes a
+ * dead process. A newer container that reused the id keeps its own. */
 static int poststop(const struct options *o, const struct oci_state *st)
 {
-	int r = record_remove(o->record_dir, st->id);
+	struct pv_record rec;
+	int r = record_read(o->record_dir, st->id, &rec);
 
-	if (r < 0 && r != -ENOENT)
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		log_msg(LOG_WARNING, "container %s: reading its record in %s: %s", st->id,
+			o->record_dir, strerror(-r));
+		return 0;
+	}
+	if (st->pid > 0 && rec.pid != st->pid)
+		r = -ESTALE;
+	else if (pid_alive(rec.pid, rec.starttime))
+		r = -ESTALE;
+	else
+		r = record_remove_if(o->record_dir, st->id, rec.pid, rec.starttime);
+	if (r == -ESTALE)
+		log_msg(LOG_INFO, "container %s: its record names live pid %d, not this container: kept",
+			st->id, (int)rec.pid);
+	else if (r < 0 && r != -ENOENT)
 		log_msg(LOG_WARNING, "container %s: removing its record in %s: %s", st->id,
 			o->record_dir, strerror(-r));
+	record_free(&rec);
 	return 0;
+}
+
+static bool pidfd_alive(int pidfd)
+{
+	return pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
 static void describe_skips(const struct attach_result *res, const char *const *files, size_t n,
@@ -213,7 +328,7 @@ static void describe_skips(const struct attach_result *res, const char *const *f
 static int create(const struct options *o, const struct oci_state *st)
 {
 	_cleanup_free_ char *err = NULL;
-	_cleanup_close_ int procfd = -1;
+	_cleanup_close_ int procfd = -1, pidfd = -1;
 	struct oci_config cfg = { 0 };
 	const char *files[ATTACH_MAX_FILES], *attached[ATTACH_MAX_FILES];
 	char src[4096], why[512], skips[1024];
@@ -236,30 +351,46 @@ static int create(const struct options *o, const struct oci_state *st)
 		return 0;
 	}
 	strict = o->strict || policy_strict(st, &cfg);
+	atomic_store(&watchdog.code, strict ? EXIT_STRICT : 0);
 	n = policy_files(&cfg, files, ARRAY_SIZE(files), &n_user);
 
 	if (!o->no_start) {
 		struct daemon_opts dopt = {
 			.mountpoint = o->mountpoint,
 			.daemon_path = o->daemon,
-			.try_systemd = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
-				       strcmp(o->daemon, DEFAULT_DAEMON) == 0,
-			.wait_ms = 2500,
+			.unit_paths = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
+				      strcmp(o->daemon, DEFAULT_DAEMON) == 0,
+			.deadline_ms = watchdog.start + ENSURE_MS,
 		};
 
 		if (daemon_ensure(&dopt, why, sizeof(why)) < 0)
 			fail(strict, st->id, "procviewd: %s", why);
 	}
 
+	/* The pidfd first, then the start time, then the pidfd again: if the
+	 * process it names still lives, the pid was never reused and the
+	 * start time read is its own. */
+	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (pidfd < 0 && errno != ENOSYS)
+		fail(strict, st->id, "pid %d: %s", (int)st->pid, strerror(errno));
 	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	r = procfd < 0 ? -errno : proc_starttime(procfd, st->pid, &start);
+	if (r == 0 && !pidfd_alive(pidfd))
+		r = -ESRCH;
 	if (r < 0)
 		fail(strict, st->id, "pid %d: reading its start time: %s", (int)st->pid,
 		     strerror(-r));
 	if (attach_src_dir(o->mountpoint, st->pid, start, src, sizeof(src)) < 0)
 		die(EXIT_USAGE, "--mountpoint is too long");
 
+	/* setns(CLONE_NEWNS) refuses a shared fs_struct: the watchdog and any
+	 * probe thread share ours, so take a copy of our own. */
+	if (unshare(CLONE_FS) < 0)
+		fail(strict, st->id, "unshare(CLONE_FS): %s", strerror(errno));
 	r = attach_views(st->pid, cfg.root_path, src, files, n, 0, &res);
+	/* Still the same process: what was attached went into its namespace. */
+	if (r == 0 && !pidfd_alive(pidfd))
+		fail(strict, st->id, "pid %d exited while being attached", (int)st->pid);
 	if (r == -EPERM)
 		fail(strict, st->id, "pid %d is in the host's mount namespace: refusing to mount",
 		     (int)st->pid);
@@ -289,7 +420,11 @@ static int create(const struct options *o, const struct oci_state *st)
 	if (hard)
 		fail(strict, st->id, "attached %zu of %zu files; not attached: %s", res.n_attached,
 		     n, skips);
-	if (r < 0)
+	if (r == -EINVAL && strlen(st->id) > RECORD_ID_MAX)
+		/* The id is the runtime's business: attached, only not healable. */
+		log_msg(LOG_WARNING, "container %.64s...: id longer than %d bytes, not recorded: "
+			"a restarted daemon will not re-attach it", st->id, RECORD_ID_MAX);
+	else if (r < 0)
 		fail(strict, st->id, "writing its record in %s: %s", o->record_dir, strerror(-r));
 	log_set_stderr(false);
 	log_msg(LOG_INFO, "container %s: attached %zu files from %s%s (%zu left to user mounts)",
@@ -306,6 +441,7 @@ int main(int argc, char **argv)
 
 	log_open("procview-hook", true, LOG_INFO);
 	parse_args(argc, argv, &o);
+	watchdog_start();
 	read_state(&o, &st);
 	if (o.stage == STAGE_NONE)
 		o.stage = strcmp(st.status, "stopped") == 0 ? STAGE_POSTSTOP : STAGE_CREATE;

@@ -86,10 +86,21 @@ echo "$rec" | grep -q "\"pid\": $P" && echo "$rec" | grep -q '"rootfs": "/"' &&
 	echo "$rec" | grep -q '"proc/meminfo"'
 ok $? "record: written with pid, rootfs / and files"
 is "$(stat -c %a "$RECORDS/t1" 2>/dev/null)" 600 "record: mode 0600"
+# poststop while the recorded process still lives: a newer container
+# that reused the id owns that record, so it is kept.
+printf '{"ociVersion":"1.0.2","id":"t1","status":"stopped","bundle":"%s"}' "$W/b1" | hook poststop 2>"$W/err"
+ok $? "poststop (recorded pid alive): exits 0"
+[ -e "$RECORDS/t1" ]
+ok $? "poststop (recorded pid alive): record kept ($(cat "$W/err"))"
+printf '{"ociVersion":"1.0.2","id":"t1","status":"stopped","pid":1,"bundle":"%s"}' "$W/b1" | hook poststop 2>/dev/null
+[ -e "$RECORDS/t1" ]
+ok $? "poststop (state names another pid): record kept"
+kill "$P"
+wait "$P" 2>/dev/null
 printf '{"ociVersion":"1.0.2","id":"t1","status":"stopped","bundle":"%s"}' "$W/b1" | hook poststop
 ok $? "poststop: exits 0"
 [ ! -e "$RECORDS/t1" ]
-ok $? "poststop: record removed"
+ok $? "poststop: record removed once its process is gone"
 
 # 2. A host pid must get nothing mounted anywhere.
 before=$(host_mounts)
@@ -173,6 +184,10 @@ cat >"$FAKE" <<FAKEEOF
 { echo "args \$*"; echo "pid \$\$"; echo "ppid \$(awk '/^PPid:/ { print \$2 }' /proc/\$\$/status)"
   echo "sid \$(cut -d' ' -f6 /proc/\$\$/stat) pid \$\$"
   echo "cgroup \$(grep -E ':(memory|name=systemd|):' /proc/\$\$/cgroup | tr '\n' ' ')"
+  echo "env \$(tr '\0' ' ' </proc/\$\$/environ)"
+  echo "nofile \$(awk '/^Max open files/ { print \$4 }' /proc/\$\$/limits)"
+  echo "core \$(awk '/^Max core file size/ { print \$5 }' /proc/\$\$/limits)"
+  echo "oom \$(cat /proc/\$\$/oom_score_adj)"
 } >"$W/fake.out"
 exec sleep 30
 FAKEEOF
@@ -203,6 +218,23 @@ if [ -d /sys/fs/cgroup/memory ]; then
 	grep -q ':memory:/procview ' "$W/fake.out"
 	ok $? "spawn: moved to the procview memory cgroup ($(grep cgroup "$W/fake.out"))"
 fi
+is "$(awk '$1 == "env" { $1 = ""; print substr($0, 2) }' "$W/fake.out")" \
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C" \
+	"spawn: a fixed environment, nothing of the runtime's"
+is "$(awk '$1 == "core" { print $2 }' "$W/fake.out")" 0 "spawn: rlimit core reset to 0"
+# nofile 65536 unless the hard limit here is lower (no CAP_SYS_RESOURCE):
+# then the hard limit, and a warning says so.
+hard=$(ulimit -Hn)
+want=65536
+[ "$hard" != unlimited ] && [ "$hard" -lt 65536 ] && want=$hard
+is "$(awk '$1 == "nofile" { print $2 }' "$W/fake.out")" "$want" "spawn: rlimit nofile set ($want)"
+oom=$(awk '$1 == "oom" { print $2 }' "$W/fake.out")
+if [ "$oom" = -1000 ]; then
+	ok 0 "spawn: oom_score_adj -1000, as the unit's"
+else
+	grep -q "oom_score_adj .*not -1000" "$W/err"
+	ok $? "spawn: oom_score_adj $oom, and the failure to set -1000 is logged"
+fi
 
 # 6. Bad input and usage.
 echo '{"ociVersion":"1.0.2","id":"x","status":"creating","bundle":"/b"}' | hook createRuntime 2>"$W/err"
@@ -216,8 +248,28 @@ printf '{"id":"\377"}' | hook createRuntime 2>"$W/err"
 is $? 1 "non-UTF-8: exit 1"
 grep -q "UTF8" "$W/err"
 ok $? "non-UTF-8: yajl's reason ($(cat "$W/err"))"
-state '../../etc' 1 "$W/b1" | hook createRuntime 2>"$W/err"
-is $? 1 "bad id: exit 1 ($(cat "$W/err"))"
+# Ids the runtime accepted but that are no file names: attached anyway,
+# recorded under a derived name, nothing written outside the record dir.
+for id in 'a/b' "$(printf 'caf\303\251')" "$(head -c 300 /dev/zero | tr '\0' x)" .hidden '../../etc'; do
+	new_ns
+	P=$NS_PID
+	fake_src "$P"
+	state "$id" "$P" "$W/b1" | hook createRuntime --strict 2>"$W/err"
+	ok $? "odd id '$(printf %.12s "$id")': attached, even strict ($(cat "$W/err"))"
+done
+is "$(ls "$RECORDS" | wc -l)" 5 "odd ids: five records"
+ls "$RECORDS" | grep -q '^______etc%[0-9a-f]\{32\}$'
+ok $? "odd ids: '../../etc' is ______etc%<hash> ($(ls "$RECORDS" | tr '\n' ' '))"
+[ ! -e "$W/etc" ] && [ ! -e "$RECORDS/../../etc" ]
+ok $? "odd ids: nothing written outside the record dir"
+grep -lq '"id": "../../etc"' "$RECORDS"/*
+ok $? "odd ids: the real id kept inside the record"
+kill "$P"
+wait "$P" 2>/dev/null
+state '../../etc' "$P" "$W/b1" | sed 's/creating/stopped/' | hook poststop
+ok $? "odd ids: poststop exits 0"
+is "$(ls "$RECORDS" | wc -l)" 4 "odd ids: poststop removed that one record"
+record_remove_all
 "$HOOK" --frobnicate </dev/null 2>"$W/err"
 is $? 2 "usage: unknown option exits 2"
 is "$(wc -l <"$W/err")" 1 "usage: one line"

@@ -1,0 +1,122 @@
+#!/bin/sh
+# procview-hook's time budget: whatever state the daemon is in (stopped,
+# dead with its mount left behind, absent, unstartable, never answering),
+# the hook exits within its 5 s budget, 0 (fail-open) or 3 (strict).
+# Elapsed times are only checked against the budget plus a second of
+# slack for a loaded machine: that is the behaviour, not a speed claim.
+. "$(dirname "$0")/lib.sh"
+need_root
+HOOK=$ROOT/$B/procview-hook
+[ -x "$HOOK" ] || skip_all "$B/procview-hook not built"
+command -v unshare >/dev/null || skip_all "no unshare"
+
+W=$(mktemp -d /tmp/pv-hook-budget.XXXXXX)
+on_exit "rm -rf '$W'"
+RECORDS=$W/records
+LIMIT_MS=6000
+SLEEPERS=""
+on_exit 'for p in $SLEEPERS; do kill $p 2>/dev/null; done'
+
+new_ns() {
+	# stdout away: a sleeper holding a pipe would stall whoever reads it.
+	unshare -m --propagation private sleep 300 >/dev/null 2>&1 &
+	NS_PID=$!
+	SLEEPERS="$SLEEPERS $NS_PID"
+	for _ in $(seq 1 100); do
+		[ "$(readlink /proc/$NS_PID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break
+		sleep 0.02
+	done
+}
+mkdir -p "$W/b"
+echo '{"ociVersion":"1.0.2","root":{"path":"/"},"mounts":[]}' >"$W/b/config.json"
+state() { printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":%s,"bundle":"%s"}' "$1" "$2" "$W/b"; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# timed NAME GREP ARGS...: run the hook on a fresh "container", check its
+# elapsed time and its message (GREP empty: no message expected).
+timed() {
+	name=$1 msg=$2
+	shift 2
+	new_ns
+	t0=$(ms)
+	# Through a pipe, like runc: the time counts until its stderr closes.
+	state "$name" "$NS_PID" | "$HOOK" createRuntime --record-dir "$RECORDS" "$@" 2>&1 | cat >"$W/err"
+	t1=$(ms)
+	el=$((t1 - t0))
+	[ "$el" -lt "$LIMIT_MS" ]
+	ok $? "$name: over within the budget (${el} ms < ${LIMIT_MS})"
+	if [ -n "$msg" ]; then
+		grep -q "$msg" "$W/err"
+		ok $? "$name: says why ($(head -c 300 "$W/err"))"
+	fi
+}
+exits() { # exits WANT NAME ARGS...: the hook's exit status is WANT
+	want=$1 name=$2
+	shift 2
+	new_ns
+	state "$name" "$NS_PID" >"$W/state.json"
+	"$HOOK" createRuntime --record-dir "$RECORDS" "$@" <"$W/state.json" >/dev/null 2>&1
+	is $? "$want" "$name: exit $want"
+}
+
+UNSTARTABLE=$W/unstartable
+printf '#!/bin/sh\nexit 1\n' >"$UNSTARTABLE"
+chmod +x "$UNSTARTABLE"
+SILENT=$W/silent # starts, never mounts
+printf '#!/bin/sh\necho $$ >"%s/silent.pid"\nexec sleep 30\n' "$W" >"$SILENT"
+chmod +x "$SILENT"
+on_exit 'p=$(cat "$W/silent.pid" 2>/dev/null); [ -n "$p" ] && kill $p 2>/dev/null'
+
+# 1. A SIGSTOPped daemon: its mount is there, nothing answers.
+M1=$W/stopped
+mkdir -p "$M1"
+start_daemon "$M1" || exit 1
+STOPPED=$DAEMON_PID
+on_exit "kill -CONT $STOPPED 2>/dev/null"
+kill -STOP "$STOPPED"
+timed stopped "did not answer within" --mountpoint "$M1" --daemon "$ROOT/$B/procviewd"
+exits 0 stopped-rc --mountpoint "$M1" --daemon "$ROOT/$B/procviewd"
+exits 3 stopped-strict --mountpoint "$M1" --daemon "$ROOT/$B/procviewd" --strict
+# --no-start goes straight to open_tree on the hung mount: only the
+# watchdog ends that wait.
+timed stopped-nostart "giving up" --mountpoint "$M1" --no-start
+exits 0 stopped-nostart-rc --mountpoint "$M1" --no-start
+exits 3 stopped-nostart-strict --mountpoint "$M1" --no-start --strict
+kill -CONT "$STOPPED"
+
+# 2. A killed daemon's mount (ENOTCONN) and a daemon that cannot start.
+M2=$W/dead
+mkdir -p "$M2"
+start_daemon "$M2" || exit 1
+kill -9 "$DAEMON_PID"
+sleep 0.2
+grep -q " $M2 " /proc/self/mountinfo
+ok $? "dead: the dead daemon's mount is left behind"
+timed dead-unstartable "exited before answering" --mountpoint "$M2" --daemon "$UNSTARTABLE"
+exits 3 dead-strict --mountpoint "$M2" --daemon "$UNSTARTABLE" --strict
+timed dead-silent "did not answer on $M2 before the hook's deadline" --mountpoint "$M2" --daemon "$SILENT"
+kill "$(cat "$W/silent.pid")" 2>/dev/null
+
+# 3. No daemon at all, and nothing to start.
+M3=$W/none
+mkdir -p "$M3"
+timed none-missing "cannot run $W/nope" --mountpoint "$M3" --daemon "$W/nope"
+exits 3 none-missing-strict --mountpoint "$M3" --daemon "$W/nope" --strict
+timed none-silent "before the hook's deadline" --mountpoint "$M3" --daemon "$SILENT"
+exits 3 none-silent-strict --mountpoint "$M3" --daemon "$SILENT" --strict
+kill "$(cat "$W/silent.pid")" 2>/dev/null
+
+# 4. And a working daemon started by the hook over the dead mount of 2:
+# cleared, started, attached, recorded, within the budget.
+timed dead-restart "" --mountpoint "$M2" --daemon "$ROOT/$B/procviewd"
+on_exit "umount -l '$M2/containers' 2>/dev/null; umount -l '$M2' 2>/dev/null"
+for c in /proc/[0-9]*/cmdline; do
+	[ "$(cat "$c" 2>/dev/null | tr '\0' ' ')" = "$ROOT/$B/procviewd -f $M2 " ] || continue
+	p=${c#/proc/}
+	on_exit "kill ${p%/cmdline} 2>/dev/null"
+done
+# Only the note about limits a host without CAP_SYS_RESOURCE cannot set.
+is "$(grep -v "starting $ROOT/$B/procviewd: it runs with" "$W/err")" "" "dead-restart: no complaint"
+[ -f "$RECORDS/dead-restart" ]
+ok $? "dead-restart: attached and recorded"
+done_testing
