@@ -448,6 +448,8 @@ int main(int argc, char **argv)
 	if (o.stage == STAGE_CREATE && st.pid <= 0)
 		die(EXIT_INPUT, "state JSON: \"pid\" missing");
 	r = o.stage == STAGE_POSTSTOP ? poststop(&o, &st) : create(&o, &st);
+	atomic_store(&watchdog.id, NULL); /* st->id is freed next */
 	oci_state_free(&st);
+	free(o.mountpoint); /* mountpoint_normalized's copy */
 	return r;
 }

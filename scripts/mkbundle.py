@@ -25,6 +25,7 @@ def main():
     p.add_argument("--daemon")
     p.add_argument("--mountpoint")
     p.add_argument("--strict", action="store_true")
+    p.add_argument("--record-dir")
     p.add_argument("--no-poststop", action="store_true")
     p.add_argument("--annotation", action="append", default=[])
     p.add_argument("--host-usr", action="store_true")
@@ -101,6 +102,8 @@ def main():
             args += ["--mountpoint", a.mountpoint]
         if a.strict:
             args.append("--strict")
+        if a.record_dir:
+            args += ["--record-dir", a.record_dir]
         post = [x if x != "createRuntime" else "poststop" for x in args]
         cfg["hooks"] = {
             "createRuntime": [{"path": os.path.abspath(a.hook), "args": args, "timeout": 10}],

@@ -116,19 +116,22 @@ for mode in hot sampled; do
 	[ -x "$B/procview-hook" ] && ct_measure $mode
 done
 
-# hook cost: runc run of a trivial container without the hook, with the
-# createRuntime hook (the start cost), and with poststop too (runs after
-# exit). Runs are interleaved so drift hits all three alike.
+# hook cost: runc run of a trivial container without any hook, with a
+# no-op /bin/true createRuntime hook (what any hook costs runc: a fork and
+# an exec), with procview-hook at createRuntime (the start cost), and with
+# its poststop too (runs after exit). Runs are interleaved so drift hits
+# all four alike; procview-hook's own cost is "start" minus "noop".
 echo "measuring the hook's cost on runc run..."
-for v in none start both; do
+for v in none noop start both; do
 	mkdir -p "$W/hb-$v"
 	sh scripts/mkrootfs.sh "$W/hb-$v/rootfs"
 done
 python3 scripts/mkbundle.py "$W/hb-none" --memory $((64 << 20)) -- /bin/true
-python3 scripts/mkbundle.py "$W/hb-start" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" --no-poststop -- /bin/true
-python3 scripts/mkbundle.py "$W/hb-both" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" -- /bin/true
+python3 scripts/mkbundle.py "$W/hb-noop" --memory $((64 << 20)) --hook /bin/true --no-poststop -- /bin/true
+python3 scripts/mkbundle.py "$W/hb-start" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" --record-dir "$W/records" --no-poststop -- /bin/true
+python3 scripts/mkbundle.py "$W/hb-both" --memory $((64 << 20)) --hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" --record-dir "$W/records" -- /bin/true
 for i in $(seq ${HOOK_RUNS:-31}); do
-	for v in none start both; do
+	for v in none noop start both; do
 		t0=$(date +%s%N)
 		(cd "$W/hb-$v" && runc run "pvbench-$v-$i" >/dev/null 2>&1)
 		t1=$(date +%s%N)
@@ -137,6 +140,7 @@ for i in $(seq ${HOOK_RUNS:-31}); do
 done
 med() { sort -n "$1" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
 echo "hook,runc-run,without,$(med "$W/hook-none.us"),," >>"$CSV"
+echo "hook,runc-run,noop-hook,$(med "$W/hook-noop.us"),," >>"$CSV"
 echo "hook,runc-run,with,$(med "$W/hook-start.us"),," >>"$CSV"
 echo "hook,runc-run,with-poststop,$(med "$W/hook-both.us"),," >>"$CSV"
 

@@ -37,9 +37,12 @@ def main(path):
     wo = extra.get(("hook", "runc-run", "without"))
     wi = extra.get(("hook", "runc-run", "with"))
     wb = extra.get(("hook", "runc-run", "with-poststop"))
+    wn = extra.get(("hook", "runc-run", "noop-hook"))
     if wo and wi:
         print(f"runc run (median of 31, interleaved): {wo} ms without the hook, {wi} ms with the createRuntime "
               f"hook: the hook adds {float(wi) - float(wo):.2f} ms to a start")
+    if wn and wi:
+        print(f"  a no-op /bin/true hook: {wn} ms; procview-hook over it: {float(wi) - float(wn):+.2f} ms")
     if wo and wb:
         print(f"  with the poststop hook too (runs after exit): {wb} ms, "
               f"+{float(wb) - float(wo):.2f} ms for the whole run")
@@ -77,6 +80,9 @@ def main(path):
     if wo and wi:
         d = float(wi) - float(wo)
         check("hook adds <= 5 ms to a container start", d <= 5, f"{d:.2f} ms")
+    if wn and wi:
+        d = float(wi) - float(wn)
+        check("hook <= 2 ms over a no-op hook", d <= 2, f"{d:+.2f} ms")
     if sc.get("1") and sc.get("1000"):
         r = sc["1000"] / sc["1"]
         check("1000 cgroups within 1.2x of 1", r <= 1.2, f"{r:.2f}x")
