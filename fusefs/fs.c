@@ -2,6 +2,7 @@
 #include "fs.h"
 #include "fileio.h"
 #include "procfs.h"
+#include "pace.h"
 #include "slots.h"
 #include "util.h"
 
@@ -482,19 +483,12 @@ static void ct_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_entry(req, &e);
 }
 
-static void ct_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void getattr_now(fuse_req_t req, fuse_ino_t ino)
 {
 	struct stat st;
 	struct slot *s;
 	int node, r = 0;
 
-	(void)fi;
-	if (ino == FUSE_ROOT_ID) {
-		fill_attr(&st, ino, N_ROOT, 0, NULL);
-		st.st_mode = S_IFDIR | 0700; /* with default_permissions: root only */
-		fuse_reply_attr(req, &st, 1);
-		return;
-	}
 	s = slots_find_ino(ino, &node);
 	if (!s || !node_visible(node, false)) {
 		slot_unref(s);
@@ -517,14 +511,12 @@ static void ct_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, nodes[node].view < 0 ? 3600 : attr_timeout());
 }
 
-static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void read_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
 {
 	struct slot_snap *sn;
 	struct slot *s;
 	int node, r = 0;
 
-	(void)fi;
 	s = slots_find_ino(ino, &node);
 	if (!s || !node_visible(node, false)) {
 		slot_unref(s);
@@ -548,6 +540,73 @@ static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else
 		fuse_reply_buf(req, sn->data + off, MIN(size, sn->len - (size_t)off));
 	slot_snap_unref(sn);
+}
+
+/* A request held back by pace.c, answered later from the pacer thread. */
+struct paced {
+	fuse_req_t req;
+	fuse_ino_t ino;
+	size_t size;
+	off_t off;
+	bool is_read;
+};
+
+static void paced_run(void *arg)
+{
+	struct paced *p = arg;
+
+	if (p->is_read)
+		read_now(p->req, p->ino, p->size, p->off);
+	else
+		getattr_now(p->req, p->ino);
+	free(p);
+}
+
+/* Defer a file's GETATTR or READ when its container is over its pace;
+ * true if deferred (the pacer replies). */
+static bool pace_or_serve(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool is_read)
+{
+	struct slot *s;
+	struct paced *p;
+	int node;
+	int64_t delay;
+
+	s = slots_find_ino(ino, &node);
+	if (!s)
+		return false;
+	delay = node_visible(node, false) && nodes[node].view >= 0 ? pace_delay_us(s) : 0;
+	slot_unref(s);
+	if (delay <= 0 || !(p = malloc(sizeof(*p))))
+		return false;
+	*p = (struct paced){ req, ino, size, off, is_read };
+	if (pace_defer(delay, paced_run, p) < 0) {
+		free(p);
+		return false;
+	}
+	return true;
+}
+
+static void ct_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	if (ino == FUSE_ROOT_ID) {
+		fill_attr(&st, ino, N_ROOT, 0, NULL);
+		st.st_mode = S_IFDIR | 0700; /* with default_permissions: root only */
+		fuse_reply_attr(req, &st, 1);
+		return;
+	}
+	if (!pace_or_serve(req, ino, 0, 0, false))
+		getattr_now(req, ino);
+}
+
+static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (!pace_or_serve(req, ino, size, off, true))
+		read_now(req, ino, size, off);
 }
 
 static void add_slot_dirent(const struct slot *s, void *data)
@@ -637,12 +696,19 @@ struct sweep_job {
 	int64_t now;
 };
 
+/* Same start time and not a zombie: an exited container's init may
+ * linger unreaped, with no cgroup left to show. */
 static bool slot_alive(const struct slot *s, void *data)
 {
+	_cleanup_free_ char *text = NULL;
+	char path[32], state;
 	uint64_t st;
 
 	(void)data;
-	return proc_starttime(opts.ctx->proc_fd, s->pid, &st) == 0 && st == s->starttime;
+	snprintf(path, sizeof(path), "%d/stat", (int)s->pid);
+	return read_file_at(opts.ctx->proc_fd, path, 4096, &text) >= 0 &&
+	       proc_parse_starttime(text, &st) == 0 && st == s->starttime &&
+	       proc_parse_state(text, &state) == 0 && state != 'Z' && state != 'X';
 }
 
 static void slot_live(struct slot *s, void *data)

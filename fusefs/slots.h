@@ -41,9 +41,10 @@ struct slot {
 	uint32_t idx, gen;
 	struct container *c;
 	struct slot *hnext; /* hash chain, under the table lock */
-	pthread_mutex_t lock;	     /* guards snaps[]: pointer swaps only */
+	pthread_mutex_t lock;	     /* guards snaps[] (pointer swaps) and pace_next_us */
 	pthread_mutex_t render_lock; /* one renderer per slot */
 	struct slot_snap *snaps[V_COUNT];
+	int64_t pace_next_us; /* pace.c: when this container's next request is due */
 };
 
 typedef int (*slot_render_fn)(const void *ctx, struct container *c, int view, struct buf *out);

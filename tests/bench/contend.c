@@ -7,8 +7,9 @@
  *   contend lookup MNT N
  *       N times: a fresh process, then stat MNT/containers/<pid>-<start>/proc/meminfo
  *       (a new container's LOOKUPs). Prints "lookup MEDIAN_US MAX_US FAILED".
- *   contend dread FILE N
- *       N O_DIRECT reads of FILE. Prints "dread MEDIAN_US MAX_US FAILED".
+ *   contend dread FILE N [GAP_US]
+ *       N O_DIRECT reads of FILE, GAP_US apart (default 0). Prints
+ *       "dread MEDIAN_US MAX_US FAILED".
  *   contend churn MNT N
  *       N short-lived "containers": a process in a new pid namespace reads
  *       MNT/proc/meminfo (a per-reader cache entry), its pid-start
@@ -222,9 +223,14 @@ static int cmd_dread(char **argv)
 	double *v = calloc((size_t)n, sizeof(*v));
 	size_t k = 0;
 
-	for (int i = 0; i < n; i++) {
-		double t0 = now_us();
+	long gap = argv[2] ? atol(argv[2]) : 0;
 
+	for (int i = 0; i < n; i++) {
+		double t0;
+
+		if (gap > 0)
+			usleep((useconds_t)gap);
+		t0 = now_us();
 		if (dread(argv[0]) < 0) {
 			failed++;
 			continue;
@@ -237,7 +243,8 @@ static int cmd_dread(char **argv)
 
 struct churn_child {
 	const char *mnt;
-	int ready, go; /* pipe ends */
+	int ready, go;	     /* our pipe ends */
+	int parent_r, parent_w; /* the parent's, closed at once: EOF must reach us */
 };
 
 static char churn_stack[256 * 1024] __attribute__((aligned(16)));
@@ -248,6 +255,8 @@ static int churn_child_main(void *arg)
 	char path[4096], buf[8192], ch = 'r';
 	int fd;
 
+	close(c->parent_r);
+	close(c->parent_w);
 	snprintf(path, sizeof(path), "%s/proc/meminfo", c->mnt);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -276,6 +285,8 @@ static int cmd_churn(char **argv)
 			return 1;
 		c.ready = rp[1];
 		c.go = gp[0];
+		c.parent_r = rp[0];
+		c.parent_w = gp[1];
 		pid = clone(churn_child_main, churn_stack + sizeof(churn_stack),
 			    CLONE_NEWPID | SIGCHLD, &c);
 		if (pid < 0) {
@@ -309,11 +320,11 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "lookup") == 0)
 		return cmd_lookup(argv + 2);
-	if (argc == 4 && strcmp(argv[1], "dread") == 0)
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "dread") == 0)
 		return cmd_dread(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "churn") == 0)
 		return cmd_churn(argv + 2);
 	fprintf(stderr, "usage: contend flood FILE THREADS SECONDS [direct|statx] | lookup MNT N |"
-			" dread FILE N | churn MNT N\n");
+			" dread FILE N [GAP_US] | churn MNT N\n");
 	return 2;
 }

@@ -93,6 +93,25 @@ ok $? "root lists the containers"
 is "$(nsenter -t "$P" -m setpriv --reuid=65534 --regid=65534 --clear-groups awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)" 65536 \
 	"a container process running as nobody still reads its view"
 
+# 2b. A container flooding its own file (128 threads of O_DIRECT reads)
+# does not stop a new container's lookup: it completes while the flood
+# still runs (the flood lasts 60 s; nothing is timed).
+if [ -x "$B/bench/contend" ]; then
+	FA=$MNT/containers/$S-$(starttime $S)/proc/meminfo
+	"$ROOT/$B/bench/contend" flood "$FA" 128 60 direct >"$W/flood.out" &
+	FL=$!
+	PIDS="$PIDS $FL"
+	sleep 1
+	got=$("$ROOT/$B/bench/contend" lookup "$MNT" 5)
+	kill -0 "$FL" 2>/dev/null
+	ok $? "a new container's lookup completed while another container floods ($got)"
+	is "$(echo "$got" | awk '{ print $4 }')" 0 "no lookup failed under the flood"
+	nsenter -t "$P" -m awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo >"$W/ct.out"
+	is "$(cat "$W/ct.out")" 65536 "the attached container reads its view under the flood"
+	kill "$FL" 2>/dev/null
+	wait "$FL" 2>/dev/null
+fi
+
 # 3. A hung FUSE mount inside the container over a target: readiness and
 # SIGTERM do not wait for heal. A second procviewd serves it from inside
 # the container's namespace, then is stopped.
