@@ -303,12 +303,28 @@ static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_
 
 	if (!ctx->loadavg)
 		return view_host(ctx, V_LOADAVG, out);
+	bool empty;
+
 	pthread_mutex_lock(&c->lock);
 	sampled = c->load.sampled;
+	empty = c->load.total == 0;
 	pthread_mutex_unlock(&c->lock);
 	/* First read: sample now so running/total are real at once. */
-	if (!sampled)
+	if (!sampled) {
 		view_sample_load(ctx, c);
+	} else if (empty) {
+		/* The last sample found the cgroup empty (between two short-lived
+		 * readers), but someone reads now: recount the tasks, without a
+		 * decay step out of period. */
+		struct load_sample ls;
+
+		sample_tasks(ctx, c, &ls);
+		pthread_mutex_lock(&c->lock);
+		c->load.running = ls.running;
+		c->load.total = ls.total;
+		c->load.last_pid = ls.last_pid;
+		pthread_mutex_unlock(&c->lock);
+	}
 	pthread_mutex_lock(&c->lock);
 	r = render_loadavg(&c->load, out);
 	pthread_mutex_unlock(&c->lock);
