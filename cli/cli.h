@@ -14,6 +14,7 @@ enum {
 
 struct cli_opts {
 	const char *mountpoint; /* absolute, no trailing '/' */
+	const char *record_dir; /* the hook's --record-dir */
 };
 
 int cmd_status(const struct cli_opts *o, int argc, char **argv);

@@ -22,7 +22,7 @@ int cmd_heal(const struct cli_opts *o, int argc, char **argv)
 			o->mountpoint, r == -ENOENT ? "no procview mount" : strerror(-r));
 		return CLI_FAIL;
 	}
-	r = heal_all(o->mountpoint, &st);
+	r = heal_all(o->mountpoint, o->record_dir, HEAL_TIMEOUT_MS, &st);
 	if (r < 0) {
 		fprintf(stderr, "procview: heal: %s\n", strerror(-r));
 		return CLI_FAIL;

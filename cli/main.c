@@ -2,6 +2,7 @@
  * then a subcommand from the table below. */
 #include "cli.h"
 #include "log.h"
+#include "record.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -25,7 +26,7 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: procview [--mountpoint DIR] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: procview [--mountpoint DIR] [--record-dir DIR] COMMAND [ARGS]\n"
 		   "Inspect procview's per-container /proc and /sys views.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\nOptions:\n"
 		   "      --mountpoint DIR   procviewd's mountpoint (default " CLI_DEFAULT_MOUNTPOINT ")\n"
+		   "      --record-dir DIR   the hook's container records (default " RECORD_DIR ")\n"
 		   "  -h, --help             show this help\n"
 		   "  -V, --version          show the version\n"
 		   "\nFILE is a path under the mountpoint (proc/meminfo, sys/devices/system/cpu/online)\n"
@@ -69,14 +71,15 @@ static const char *clean_mountpoint(char *mnt)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_MNT = 256 };
+	enum { OPT_MNT = 256, OPT_RECDIR };
 	static const struct option longopts[] = {
 		{ "mountpoint", required_argument, NULL, OPT_MNT },
+		{ "record-dir", required_argument, NULL, OPT_RECDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_opts o = { .mountpoint = CLI_DEFAULT_MOUNTPOINT };
+	struct cli_opts o = { .mountpoint = CLI_DEFAULT_MOUNTPOINT, .record_dir = RECORD_DIR };
 	const struct command *cmd = NULL;
 	int c, nargs;
 
@@ -88,6 +91,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_MNT:
 			o.mountpoint = clean_mountpoint(optarg);
+			break;
+		case OPT_RECDIR:
+			if (optarg[0] != '/')
+				die_usage("--record-dir '%s' must be an absolute path", optarg);
+			o.record_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -43,7 +43,7 @@ static int count_one(const struct pv_record *r, void *data)
 	return 0;
 }
 
-static void print_containers(const char *mnt)
+static void print_containers(const char *mnt, const char *dir)
 {
 	struct count_job job = { .mnt = mnt };
 	int r;
@@ -53,12 +53,12 @@ static void print_containers(const char *mnt)
 		printf("containers: unknown (/proc: %s)\n", strerror(errno));
 		return;
 	}
-	r = record_foreach(RECORD_DIR, count_one, &job, NULL);
+	r = record_foreach(dir, count_one, &job, NULL);
 	close(job.proc_fd);
 	if (r == -ENOENT)
 		printf("containers: 0\n"); /* no hook has run since boot */
 	else if (r < 0)
-		printf("containers: unknown (%s: %s)\n", RECORD_DIR, strerror(-r));
+		printf("containers: unknown (%s: %s)\n", dir, strerror(-r));
 	else
 		printf("containers: %u\n", job.alive);
 }
@@ -125,6 +125,6 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	printf("mountpoint: %s\n", o->mountpoint);
 	if (r == 0)
 		print_daemon(o->mountpoint);
-	print_containers(o->mountpoint);
+	print_containers(o->mountpoint, o->record_dir);
 	return r == 0 ? CLI_OK : CLI_NOT_RUNNING;
 }

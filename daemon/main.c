@@ -8,7 +8,9 @@
 #include "mountpoint.h"
 #include "procfs.h"
 #include "resolve.h"
+#include "record.h"
 #include "runstate.h"
+#include "sampler.h"
 #include "util.h"
 #include "view.h"
 
@@ -34,6 +36,7 @@ struct options {
 	bool foreground;
 	const char *cgroup_root, *proc_root, *sys_root;
 	const char *mountpoint;
+	const char *record_dir;
 	bool cpu_quota, loadavg, replace;
 	unsigned staleness_ms;
 	int log_level;
@@ -53,6 +56,7 @@ static void usage(FILE *f)
 		"      --no-loadavg       show the host's loadavg instead of the container's\n"
 		"      --staleness MS     per-container files may lag by this much (default 100)\n"
 		"      --log-level LEVEL  error, warning, info (default) or debug\n"
+		"      --record-dir DIR   container records to heal (default " RECORD_DIR ")\n"
 		"      --replace          take over from a running procviewd on MOUNTPOINT\n"
 		"                         without a gap (live upgrade), then it exits\n"
 		"  -h, --help             show this help\n"
@@ -73,7 +77,7 @@ static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE };
+	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE, O_RECDIR };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "cgroup-root", required_argument, NULL, O_CG },
@@ -84,6 +88,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "staleness", required_argument, NULL, O_STALE },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "replace", no_argument, NULL, O_REPLACE },
+		{ "record-dir", required_argument, NULL, O_RECDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -92,6 +97,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
 			       .sys_root = "/sys", .mountpoint = DEFAULT_MOUNTPOINT,
+			       .record_dir = RECORD_DIR,
 			       .cpu_quota = true, .loadavg = true, .staleness_ms = 100,
 			       .log_level = LOG_INFO };
 	opterr = 0;
@@ -131,6 +137,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_REPLACE:
 			o->replace = true;
+			break;
+		case O_RECDIR:
+			if (optarg[0] != '/')
+				die_usage("--record-dir '%s' must be an absolute path", optarg);
+			o->record_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -186,6 +197,14 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 		}
 		if (r == 0) {
 			fprintf(stderr, "procviewd: %s is already served by a running procviewd\n", mnt);
+			exit(1);
+		}
+		/* Only a mount that is definitely dead is cleared: a slow or
+		 * stopped daemon still owns its containers' files. */
+		if (r != -ENOTCONN) {
+			fprintf(stderr, "procviewd: the procview mount on %s does not answer (%s) but is not dead; "
+				"refusing to clear it (stop or kill its daemon first)\n", mnt,
+				r == -ETIMEDOUT ? "no answer within 2 s" : strerror(-r));
 			exit(1);
 		}
 		if (mountpoint_clear_stale(mnt) < 0) {
@@ -251,45 +270,6 @@ static int loop_start(struct loop *l)
 
 	l->running = r == 0;
 	return -r;
-}
-
-struct sampler {
-	const struct view_ctx *ctx;
-	struct resolver *resolver;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
-	pthread_t thread;
-};
-
-static void sample_one(struct container *c, void *data)
-{
-	view_sample_load(data, c);
-}
-
-/* Every 5 s, like the kernel: sample only containers read recently so
- * an idle host costs nothing. */
-static void *sampler_main(void *arg)
-{
-	struct sampler *s = arg;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-		if (s->stop)
-			break;
-		pthread_mutex_unlock(&s->lock);
-		resolver_sweep(s->resolver, 10 * 60 * 1000,
-			       s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
-		fs_containers_sweep(s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
-		pthread_mutex_lock(&s->lock);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
 }
 
 /* Fork; the parent waits for the child's verdict on the pipe. */
@@ -358,8 +338,8 @@ int main(int argc, char **argv)
 	struct resolver *resolver = NULL;
 	struct fs_opts fo;
 	struct loop la = { 0 }, lb = { 0 };
-	struct sampler smp = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			       .cond = PTHREAD_COND_INITIALIZER };
+	struct view_stats vstats = { 0 };
+	struct sampler smp;
 	char sub[PATH_MAX], msg[PATH_MAX + 100];
 	sigset_t sigs;
 	int notify = -1, sig, r;
@@ -379,6 +359,7 @@ int main(int argc, char **argv)
 	}
 	ctx.cpu_quota = o.cpu_quota;
 	ctx.loadavg = o.loadavg;
+	ctx.stats = &vstats;
 	old_pid = prepare_mountpoint(o.mountpoint, o.replace);
 	if (snprintf(sub, sizeof(sub), "%s/containers", o.mountpoint) >= (int)sizeof(sub))
 		die_usage("mountpoint '%s' is too long", o.mountpoint);
@@ -420,33 +401,28 @@ int main(int argc, char **argv)
 		fuse_session_unmount(la.se);
 		return 1;
 	}
-	smp.ctx = &ctx;
-	smp.resolver = resolver;
-	pthread_create(&smp.thread, NULL, sampler_main, &smp);
-
-	pidfile_write(o.mountpoint);
-	/* Re-attach every recorded container before declaring readiness: after
-	 * a crash their mounts point at a dead connection. */
-	{
-		struct heal_stats hs = { 0 };
-
-		heal_all(o.mountpoint, &hs);
-		if (hs.attached || hs.failed || hs.forgotten)
-			log_msg(LOG_INFO, "healed %u containers (%u files), %u failed, %u records of dead containers removed",
-				hs.containers, hs.attached, hs.failed, hs.forgotten);
+	r = sampler_start(&smp, &ctx, resolver);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "cannot start the sampler thread: %s", strerror(-r));
+		report(notify, msg);
+		return 1;
 	}
-	if (old_pid > 0) {
-		/* Everything is covered by our mounts now; the old daemon drains
-		 * what it has in flight and exits without unmounting. */
-		log_msg(LOG_INFO, "replacing procviewd pid %d", (int)old_pid);
-		kill(old_pid, SIGUSR1);
-	}
+	r = pidfile_write(o.mountpoint);
+	if (r < 0)
+		log_msg(LOG_WARNING, "pid file for %s: %s (procview status and --replace will not find this daemon)",
+			o.mountpoint, strerror(-r));
 	{
 		char n[64];
 
 		snprintf(n, sizeof(n), "READY=1\nMAINPID=%d", (int)getpid());
 		notify_systemd(n);
 	}
+	/* After READY, on its own thread: every container's mounts may be
+	 * hung, and neither readiness nor SIGTERM waits for them. After a
+	 * crash their mounts point at a dead connection until healed. */
+	r = heal_start(o.mountpoint, o.record_dir, HEAL_TIMEOUT_MS, old_pid);
+	if (r < 0)
+		log_msg(LOG_ERR, "cannot start healing: %s", strerror(-r));
 	log_msg(LOG_INFO, "serving %s (cgroup layout %s, pid %d)", o.mountpoint,
 		cg_root_layout(ctx.cg) == CG_LAYOUT_V2       ? "v2"
 		: cg_root_layout(ctx.cg) == CG_LAYOUT_HYBRID ? "hybrid"
@@ -472,11 +448,8 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "signal %d: unmounting %s", sig, o.mountpoint);
 	pidfile_remove(o.mountpoint);
 
-	pthread_mutex_lock(&smp.lock);
-	smp.stop = true;
-	pthread_cond_signal(&smp.cond);
-	pthread_mutex_unlock(&smp.lock);
-	pthread_join(smp.thread, NULL);
+	heal_cancel();
+	sampler_stop(&smp);
 
 	fuse_session_exit(lb.se);
 	fuse_session_exit(la.se);

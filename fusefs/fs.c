@@ -1,6 +1,9 @@
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "fileio.h"
 #include "procfs.h"
+#include "pace.h"
+#include "slots.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,7 +51,7 @@ static const struct node nodes[] = {
 	[N_FILES + V_POSSIBLE] = { "possible", N_CPU, V_POSSIBLE },
 };
 #define NNODES ((int)ARRAY_SIZE(nodes))
-#define NODE_BITS 8 /* per-container inode = (slot + 1) << NODE_BITS | node */
+#define NODE_BITS SLOT_NODE_BITS /* per-container inodes: see slots.h */
 
 static struct fs_opts opts;
 static struct timespec t_start;
@@ -336,105 +339,7 @@ static const struct fuse_lowlevel_ops reader_ops = {
 
 /* ---------------- per-container filesystem ---------------- */
 
-struct snap {
-	char *data;
-	size_t len;
-	int64_t tick; /* staleness period this content belongs to */
-	struct timespec mtime;
-};
-
-struct slot {
-	pid_t pid;
-	uint64_t starttime;
-	struct container *c;
-	pthread_mutex_t lock; /* guards snaps */
-	struct snap snaps[V_COUNT];
-};
-
-static pthread_rwlock_t slots_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct slot **slots;
-static size_t nslots, capslots;
-
-static void slot_free(struct slot *s)
-{
-	for (int v = 0; v < V_COUNT; v++)
-		free(s->snaps[v].data);
-	container_unref(s->c);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-/* Find or create the slot for <pid>-<starttime>; returns its index. */
-static long slot_get(pid_t pid, uint64_t starttime)
-{
-	struct container *c;
-	struct slot *s;
-	long idx = -1;
-
-	pthread_rwlock_rdlock(&slots_lock);
-	for (size_t i = 0; i < nslots; i++)
-		if (slots[i] && slots[i]->pid == pid && slots[i]->starttime == starttime) {
-			idx = (long)i;
-			break;
-		}
-	pthread_rwlock_unlock(&slots_lock);
-	if (idx >= 0)
-		return idx;
-
-	c = resolve_pid(opts.ctx, pid, starttime);
-	if (!c)
-		return -ENOENT;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		container_unref(c);
-		return -ENOMEM;
-	}
-	s->pid = pid;
-	s->starttime = starttime;
-	s->c = c;
-	pthread_mutex_init(&s->lock, NULL);
-
-	pthread_rwlock_wrlock(&slots_lock);
-	for (size_t i = 0; i < nslots; i++)
-		if (slots[i] && slots[i]->pid == pid && slots[i]->starttime == starttime) {
-			pthread_rwlock_unlock(&slots_lock);
-			slot_free(s);
-			return (long)i;
-		}
-	if (nslots == capslots) {
-		size_t cap = capslots ? capslots * 2 : 64;
-		struct slot **p = realloc(slots, cap * sizeof(*p));
-
-		if (!p) {
-			pthread_rwlock_unlock(&slots_lock);
-			slot_free(s);
-			return -ENOMEM;
-		}
-		slots = p;
-		capslots = cap;
-	}
-	slots[nslots] = s;
-	idx = (long)nslots++;
-	pthread_rwlock_unlock(&slots_lock);
-	return idx;
-}
-
-/* Slot and node of an inode; takes the slots read lock on success. */
-static struct slot *slot_of(fuse_ino_t ino, int *node)
-{
-	uint64_t si = (ino >> NODE_BITS);
-	struct slot *s = NULL;
-
-	*node = (int)(ino & ((1u << NODE_BITS) - 1));
-	if (si == 0 || *node >= NNODES || !node_visible(*node, false))
-		return NULL;
-	pthread_rwlock_rdlock(&slots_lock);
-	if (si - 1 < nslots)
-		s = slots[si - 1];
-	if (!s)
-		pthread_rwlock_unlock(&slots_lock);
-	return s;
-}
+/* The table lives in slots.c; nothing here holds its lock. */
 
 static int64_t current_tick(struct timespec *now)
 {
@@ -443,160 +348,190 @@ static int64_t current_tick(struct timespec *now)
 	       (int64_t)(opts.staleness_ms ? opts.staleness_ms : 1);
 }
 
-/* Bring the snapshot up to the current tick; called with s->lock held.
- * getattr and read must agree on one snapshot per tick: the kernel sizes
- * its page cache from getattr and reads pages later. */
-static int snap_refresh(struct slot *s, int view)
-{
-	struct snap *sn = &s->snaps[view];
-	struct timespec now;
-	int64_t tick = current_tick(&now);
-	struct buf out = { 0 };
-	int r;
-
-	if (sn->data && sn->tick == tick)
-		return 0;
-	container_touch(s->c);
-	r = view_render(opts.ctx, s->c, view, &out);
-	if (r < 0) {
-		buf_free(&out);
-		return r;
-	}
-	free(sn->data);
-	sn->data = buf_steal(&out, &sn->len);
-	if (!sn->data)
-		sn->data = strdup("");
-	sn->tick = tick;
-	/* mtime changes with every tick so auto_inval_data drops old pages. */
-	sn->mtime.tv_sec = (time_t)(tick * opts.staleness_ms / 1000);
-	sn->mtime.tv_nsec = (long)((tick * opts.staleness_ms % 1000) * 1000000);
-	return 0;
-}
-
 static double attr_timeout(void)
 {
 	return (double)opts.staleness_ms / 1000.0;
+}
+
+/* getattr and read agree on one snapshot per tick: the kernel sizes its
+ * page cache from getattr and reads pages later. */
+static struct slot_snap *snap_of(struct slot *s, int view, bool need_fresh, int *err)
+{
+	struct timespec now;
+
+	return slot_snapshot(s, view, current_tick(&now), need_fresh, opts.staleness_ms,
+			     render_cb, opts.ctx, err);
+}
+
+/* "<pid>-<starttime>", both plain decimal: no sign, no space, no leading
+ * zero, no overflow (sscanf took "+12" and wrapped large numbers). */
+int fs_parse_name(const char *name, pid_t *pid, uint64_t *starttime)
+{
+	uint64_t v[2] = { 0, 0 };
+	const char *p = name;
+
+	for (int k = 0; k < 2; k++) {
+		const char *begin = p;
+
+		if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (v[k] > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+				return -EINVAL;
+			v[k] = v[k] * 10 + (uint64_t)(*p - '0');
+		}
+		if (p == begin || *p != (k == 0 ? '-' : '\0'))
+			return -EINVAL;
+		p++;
+	}
+	if (v[0] == 0 || v[0] > INT32_MAX)
+		return -EINVAL;
+	*pid = (pid_t)v[0];
+	*starttime = v[1];
+	return 0;
+}
+
+/* Creating and listing slots is for the host's root: uid 0 as the kernel
+ * reports it to us (the daemon runs in the initial user namespace), or
+ * CAP_SYS_ADMIN in that namespace. Reads of attached files need neither. */
+static bool caller_privileged(fuse_req_t req)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	_cleanup_free_ char *status = NULL;
+	uint64_t ns, init_ns;
+	unsigned long long caps;
+	const char *l;
+	char path[32];
+
+	if (fc->uid == 0)
+		return true;
+	snprintf(path, sizeof(path), "%d/status", (int)fc->pid);
+	if (fc->pid <= 0 || read_file_at(opts.ctx->proc_fd, path, 65536, &status) < 0 ||
+	    !(l = strstr(status, "\nCapEff:")) || sscanf(l + 8, "%llx", &caps) != 1 ||
+	    !(caps & (1ULL << 21 /* CAP_SYS_ADMIN */)))
+		return false;
+	return proc_ns_ino(opts.ctx->proc_fd, fc->pid, "user", &ns) == 0 &&
+	       proc_ns_ino(opts.ctx->proc_fd, 1, "user", &init_ns) == 0 && ns == init_ns;
+}
+
+/* The slot for a root-level name: found, or resolved and inserted. */
+static int slot_for_name(const char *name, struct slot **out)
+{
+	struct container *c;
+	pid_t pid;
+	uint64_t start;
+
+	if (fs_parse_name(name, &pid, &start) < 0)
+		return -ENOENT;
+	*out = slots_find(pid, start);
+	if (*out)
+		return 0;
+	c = resolve_pid(opts.ctx, pid, start);
+	if (!c)
+		return -ENOENT;
+	return slots_insert(pid, start, c, out);
 }
 
 static void ct_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { 0 };
 	struct slot *s;
-	int node, n;
+	int node, n, r;
 
 	if (parent == FUSE_ROOT_ID) {
-		int pid;
-		unsigned long long start;
-		char tail;
-		long idx;
-
-		if (sscanf(name, "%d-%llu%c", &pid, &start, &tail) != 2 || pid <= 0) {
-			fuse_reply_err(req, ENOENT);
+		if (!caller_privileged(req)) {
+			fuse_reply_err(req, EACCES);
 			return;
 		}
-		idx = slot_get(pid, start);
-		if (idx < 0) {
-			fuse_reply_err(req, (int)-idx);
+		r = slot_for_name(name, &s);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
 			return;
 		}
-		e.ino = ((fuse_ino_t)idx + 1) << NODE_BITS | N_ROOT;
+		e.ino = slot_ino(s, N_ROOT);
+		slot_unref(s);
 		e.entry_timeout = 3600;
 		e.attr_timeout = 3600;
 		fill_attr(&e.attr, e.ino, N_ROOT, 0, NULL);
 		fuse_reply_entry(req, &e);
 		return;
 	}
-	s = slot_of(parent, &node);
-	if (!s) {
+	s = slots_find_ino(parent, &node);
+	if (!s || !node_visible(node, false) || (n = child_node(node, name, false)) < 0) {
+		slot_unref(s);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	n = child_node(node, name, false);
-	if (n < 0) {
-		pthread_rwlock_unlock(&slots_lock);
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	e.ino = (parent & ~(fuse_ino_t)((1u << NODE_BITS) - 1)) | (fuse_ino_t)n;
+	e.ino = slot_ino(s, n);
 	e.entry_timeout = 3600;
 	if (nodes[n].view >= 0) {
-		pthread_mutex_lock(&s->lock);
-		if (snap_refresh(s, nodes[n].view) < 0) {
-			pthread_mutex_unlock(&s->lock);
-			pthread_rwlock_unlock(&slots_lock);
+		struct slot_snap *sn = snap_of(s, nodes[n].view, true, &r);
+
+		if (!sn) {
+			slot_unref(s);
 			fuse_reply_err(req, EIO);
 			return;
 		}
-		fill_attr(&e.attr, e.ino, n, (off_t)s->snaps[nodes[n].view].len,
-			  &s->snaps[nodes[n].view].mtime);
-		pthread_mutex_unlock(&s->lock);
+		fill_attr(&e.attr, e.ino, n, (off_t)sn->len, &sn->mtime);
+		slot_snap_unref(sn);
 		e.attr_timeout = attr_timeout();
 	} else {
 		fill_attr(&e.attr, e.ino, n, 0, NULL);
 		e.attr_timeout = 3600;
 	}
-	pthread_rwlock_unlock(&slots_lock);
+	slot_unref(s);
 	fuse_reply_entry(req, &e);
 }
 
-static void ct_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void getattr_now(fuse_req_t req, fuse_ino_t ino)
 {
 	struct stat st;
 	struct slot *s;
 	int node, r = 0;
 
-	(void)fi;
-	if (ino == FUSE_ROOT_ID) {
-		fill_attr(&st, ino, N_ROOT, 0, NULL);
-		fuse_reply_attr(req, &st, 1);
-		return;
-	}
-	s = slot_of(ino, &node);
-	if (!s) {
+	s = slots_find_ino(ino, &node);
+	if (!s || !node_visible(node, false)) {
+		slot_unref(s);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (nodes[node].view < 0) {
 		fill_attr(&st, ino, node, 0, NULL);
 	} else {
-		pthread_mutex_lock(&s->lock);
-		r = snap_refresh(s, nodes[node].view);
-		if (r == 0)
-			fill_attr(&st, ino, node, (off_t)s->snaps[nodes[node].view].len,
-				  &s->snaps[nodes[node].view].mtime);
-		pthread_mutex_unlock(&s->lock);
+		struct slot_snap *sn = snap_of(s, nodes[node].view, true, &r);
+
+		if (sn)
+			fill_attr(&st, ino, node, (off_t)sn->len, &sn->mtime);
+		slot_snap_unref(sn);
 	}
-	pthread_rwlock_unlock(&slots_lock);
+	slot_unref(s);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
 		fuse_reply_attr(req, &st, nodes[node].view < 0 ? 3600 : attr_timeout());
 }
 
-static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void read_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
 {
+	struct slot_snap *sn;
 	struct slot *s;
-	struct snap *sn;
-	int node;
+	int node, r = 0;
 
-	(void)fi;
-	s = slot_of(ino, &node);
-	if (!s) {
+	s = slots_find_ino(ino, &node);
+	if (!s || !node_visible(node, false)) {
+		slot_unref(s);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (nodes[node].view < 0) {
-		pthread_rwlock_unlock(&slots_lock);
+		slot_unref(s);
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	pthread_mutex_lock(&s->lock);
-	sn = &s->snaps[nodes[node].view];
 	/* Serve the snapshot getattr sized; render only if there is none. */
-	if (!sn->data && snap_refresh(s, nodes[node].view) < 0) {
-		pthread_mutex_unlock(&s->lock);
-		pthread_rwlock_unlock(&slots_lock);
+	sn = snap_of(s, nodes[node].view, false, &r);
+	slot_unref(s);
+	if (!sn) {
 		fuse_reply_err(req, EIO);
 		return;
 	}
@@ -604,8 +539,83 @@ static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, sn->data + off, MIN(size, sn->len - (size_t)off));
-	pthread_mutex_unlock(&s->lock);
-	pthread_rwlock_unlock(&slots_lock);
+	slot_snap_unref(sn);
+}
+
+/* A request held back by pace.c, answered later from the pacer thread. */
+struct paced {
+	fuse_req_t req;
+	fuse_ino_t ino;
+	size_t size;
+	off_t off;
+	bool is_read;
+};
+
+static void paced_run(void *arg)
+{
+	struct paced *p = arg;
+
+	if (p->is_read)
+		read_now(p->req, p->ino, p->size, p->off);
+	else
+		getattr_now(p->req, p->ino);
+	free(p);
+}
+
+/* Defer a file's GETATTR or READ when its container is over its pace;
+ * true if deferred (the pacer replies). */
+static bool pace_or_serve(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool is_read)
+{
+	struct slot *s;
+	struct paced *p;
+	int node;
+	int64_t delay;
+
+	s = slots_find_ino(ino, &node);
+	if (!s)
+		return false;
+	delay = node_visible(node, false) && nodes[node].view >= 0 ? pace_delay_us(s) : 0;
+	slot_unref(s);
+	if (delay <= 0 || !(p = malloc(sizeof(*p))))
+		return false;
+	*p = (struct paced){ req, ino, size, off, is_read };
+	if (pace_defer(delay, paced_run, p) < 0) {
+		free(p);
+		return false;
+	}
+	return true;
+}
+
+static void ct_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	if (ino == FUSE_ROOT_ID) {
+		fill_attr(&st, ino, N_ROOT, 0, NULL);
+		st.st_mode = S_IFDIR | 0700; /* with default_permissions: root only */
+		fuse_reply_attr(req, &st, 1);
+		return;
+	}
+	if (!pace_or_serve(req, ino, 0, 0, false))
+		getattr_now(req, ino);
+}
+
+static void ct_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (!pace_or_serve(req, ino, size, off, true))
+		read_now(req, ino, size, off);
+}
+
+static void add_slot_dirent(const struct slot *s, void *data)
+{
+	void **a = data;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%d-%" PRIu64, (int)s->pid, s->starttime);
+	dirbuf_add(a[0], a[1], name, slot_ino(s, N_ROOT), S_IFDIR);
 }
 
 static void ct_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -616,29 +626,27 @@ static void ct_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int node;
 
 	(void)fi;
-	dirbuf_add(req, &b, ".", ino, S_IFDIR);
-	dirbuf_add(req, &b, "..", FUSE_ROOT_ID, S_IFDIR);
 	if (ino == FUSE_ROOT_ID) {
-		pthread_rwlock_rdlock(&slots_lock);
-		for (size_t i = 0; i < nslots; i++) {
-			char name[64];
+		void *a[2] = { req, &b };
 
-			if (!slots[i])
-				continue;
-			snprintf(name, sizeof(name), "%d-%" PRIu64, (int)slots[i]->pid,
-				 slots[i]->starttime);
-			dirbuf_add(req, &b, name, (i + 1) << NODE_BITS | N_ROOT, S_IFDIR);
-		}
-		pthread_rwlock_unlock(&slots_lock);
-	} else {
-		s = slot_of(ino, &node);
-		if (!s) {
-			free(b.p);
-			fuse_reply_err(req, ENOENT);
+		if (!caller_privileged(req)) {
+			fuse_reply_err(req, EACCES);
 			return;
 		}
+		dirbuf_add(req, &b, ".", ino, S_IFDIR);
+		dirbuf_add(req, &b, "..", FUSE_ROOT_ID, S_IFDIR);
+		slots_foreach(add_slot_dirent, a);
+	} else {
+		s = slots_find_ino(ino, &node);
+		if (!s || !node_visible(node, false) || nodes[node].view >= 0) {
+			slot_unref(s);
+			fuse_reply_err(req, s ? ENOTDIR : ENOENT);
+			return;
+		}
+		dirbuf_add(req, &b, ".", ino, S_IFDIR);
+		dirbuf_add(req, &b, "..", FUSE_ROOT_ID, S_IFDIR);
 		list_children(req, &b, node, ino & ~(fuse_ino_t)((1u << NODE_BITS) - 1), false);
-		pthread_rwlock_unlock(&slots_lock);
+		slot_unref(s);
 	}
 	reply_dirbuf(req, &b, size, off);
 }
@@ -682,53 +690,51 @@ static const struct fuse_lowlevel_ops container_ops = {
 	.write = any_write,
 };
 
+struct sweep_job {
+	void (*fn)(struct container *c, void *data);
+	void *data;
+	int64_t now;
+};
+
+/* Same start time and not a zombie: an exited container's init may
+ * linger unreaped, with no cgroup left to show. */
+static bool slot_alive(const struct slot *s, void *data)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[32], state;
+	uint64_t st;
+
+	(void)data;
+	snprintf(path, sizeof(path), "%d/stat", (int)s->pid);
+	return read_file_at(opts.ctx->proc_fd, path, 4096, &text) >= 0 &&
+	       proc_parse_starttime(text, &st) == 0 && st == s->starttime &&
+	       proc_parse_state(text, &state) == 0 && state != 'Z' && state != 'X';
+}
+
+static void slot_live(struct slot *s, void *data)
+{
+	struct sweep_job *j = data;
+
+	if (j->fn && j->now - __atomic_load_n(&s->c->last_read_ms, __ATOMIC_RELAXED) <
+			     10 * 60 * 1000)
+		j->fn(s->c, j->data);
+}
+
 void fs_containers_sweep(void (*fn)(struct container *c, void *data), void *data)
 {
-	int64_t now = monotonic_ms();
-	struct container **live = NULL;
-	size_t nlive = 0;
+	struct sweep_job j = { fn, data, monotonic_ms() };
 
-	pthread_rwlock_wrlock(&slots_lock);
-	if (fn && nslots)
-		live = calloc(nslots, sizeof(*live));
-	for (size_t i = 0; i < nslots; i++) {
-		struct slot *s = slots[i];
-		uint64_t st;
-
-		if (!s)
-			continue;
-		if (proc_starttime(opts.ctx->proc_fd, s->pid, &st) < 0 || st != s->starttime) {
-			/* The container is gone; its inodes now answer ENOENT. */
-			slots[i] = NULL;
-			slot_free(s);
-			continue;
-		}
-		if (live && now - __atomic_load_n(&s->c->last_read_ms, __ATOMIC_RELAXED) <
-				    10 * 60 * 1000)
-			live[nlive++] = container_ref(s->c);
-	}
-	pthread_rwlock_unlock(&slots_lock);
-	/* Sampling reads files: do it without blocking lookups. */
-	for (size_t i = 0; i < nlive; i++) {
-		fn(live[i], data);
-		container_unref(live[i]);
-	}
-	free(live);
+	/* Sampling reads files: slots.c calls us without its lock held. */
+	slots_sweep(slot_alive, slot_live, &j);
 }
 
 size_t fs_containers_count(void)
 {
-	size_t n = 0;
-
-	pthread_rwlock_rdlock(&slots_lock);
-	for (size_t i = 0; i < nslots; i++)
-		n += slots[i] != NULL;
-	pthread_rwlock_unlock(&slots_lock);
-	return n;
+	return slots_count();
 }
 
 static struct fuse_session *session_new(const struct fs_opts *o, const char *fsname,
-					const struct fuse_lowlevel_ops *ops)
+					const struct fuse_lowlevel_ops *ops, const char *extra)
 {
 	char opt[256];
 	/* PROCVIEW_FUSE_DEBUG=1 prints every request (foreground only). */
@@ -742,7 +748,7 @@ static struct fuse_session *session_new(const struct fs_opts *o, const char *fsn
 		clock_gettime(CLOCK_REALTIME, &t_start);
 	/* allow_other: container processes run as any uid. ro: the kernel
 	 * refuses writes before they reach us. */
-	snprintf(opt, sizeof(opt), "ro,allow_other,fsname=%s,subtype=procviewd", fsname);
+	snprintf(opt, sizeof(opt), "ro,allow_other,fsname=%s,subtype=procviewd%s", fsname, extra);
 	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
 	fuse_opt_free_args(&args);
 	return se;
@@ -750,10 +756,12 @@ static struct fuse_session *session_new(const struct fs_opts *o, const char *fsn
 
 struct fuse_session *fs_reader_new(const struct fs_opts *o, const char *fsname)
 {
-	return session_new(o, fsname, &reader_ops);
+	return session_new(o, fsname, &reader_ops, "");
 }
 
 struct fuse_session *fs_containers_new(const struct fs_opts *o, const char *fsname)
 {
-	return session_new(o, fsname, &container_ops);
+	/* default_permissions: the kernel checks modes, so the 0700 root keeps
+	 * host users out even through cached names. */
+	return session_new(o, fsname, &container_ops, ",default_permissions");
 }

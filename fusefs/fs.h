@@ -5,6 +5,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "resolve.h"
 #include "view.h"
@@ -22,3 +23,6 @@ struct fuse_session *fs_containers_new(const struct fs_opts *o, const char *fsna
 /* Call fn on each live per-container entry (sampler); drop dead ones. */
 void fs_containers_sweep(void (*fn)(struct container *c, void *data), void *data);
 size_t fs_containers_count(void);
+/* Parse a per-container directory name "<pid>-<starttime>": plain
+ * decimals, pid 1..INT32_MAX, no sign, no leading zero. 0 or -EINVAL. */
+int fs_parse_name(const char *name, pid_t *pid, uint64_t *starttime);

@@ -45,6 +45,9 @@
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH 0x00000200
+#endif
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #define MOUNT_ATTR_NOSUID 0x00000002
@@ -179,10 +182,17 @@ static bool is_procview_mount(int procfd, int fd)
 	       strcmp(fstype, "fuse.procviewd") == 0;
 }
 
-/* The target file, checked: a regular file on procfs or sysfs. With
- * ATTACH_ALLOW_FUSE, stale procview mounts on it are peeled off first. */
-static int open_target(int rootfd, const char *rel, unsigned flags, int procfd)
+/* What open_target found on the target. */
+enum { TGT_PLAIN, TGT_PV_LIVE, TGT_PV_DEAD };
+
+/* The target file, checked: a regular file on procfs or sysfs, or with
+ * ATTACH_ALLOW_FUSE a procview mount on one (*kind says which), which the
+ * caller replaces. peel_dead: unmount dead procview layers first (the
+ * fallback where MOVE_MOUNT_BENEATH is missing). */
+static int open_target(int rootfd, const char *rel, unsigned flags, int procfd,
+		       bool peel_dead, int *kind)
 {
+	*kind = TGT_PLAIN;
 	for (int tries = 0; tries < 8; tries++) {
 		_cleanup_close_ int fd = open_beneath(rootfd, rel);
 		struct statfs sfs;
@@ -214,16 +224,49 @@ static int open_target(int rootfd, const char *rel, unsigned flags, int procfd)
 		if (type != FUSE_MAGIC || !(flags & ATTACH_ALLOW_FUSE) ||
 		    !is_procview_mount(procfd, fd))
 			return -EXDEV;
-		/* A live procview mount (a live replace): cover it, so readers
-		 * never see a gap; the old daemon leaves once all are covered. */
-		if (!dead)
+		if (!dead || !peel_dead) {
+			*kind = dead ? TGT_PV_DEAD : TGT_PV_LIVE;
 			return TAKE_FD(fd);
+		}
 		/* cwd is our own fd directory (see attach_views). */
 		snprintf(name, sizeof(name), "%d", fd);
 		if (umount2(name, MNT_DETACH) < 0)
 			return -errno;
 	}
 	return -ELOOP;
+}
+
+static int move_onto(int clone, int tfd, unsigned extra)
+{
+	return sys_ret(syscall(SYS_move_mount, clone, "", tfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | extra));
+}
+
+/* Replace the procview layer at tfd rather than stack on it: the clone
+ * goes beneath it (Linux 6.5+), then the old layer is detached, so one
+ * layer per file stays however often a container is healed, and readers
+ * never see a gap. Older kernels: a dead layer is peeled first and the
+ * clone mounted in its place; a live one (a replace) is covered. */
+static int replace_layer(int rootfd, const char *rel, unsigned flags, int procfd, int clone,
+			 int tfd, int kind)
+{
+	_cleanup_close_ int again = -1;
+	char name[16];
+	int r = move_onto(clone, tfd, MOVE_MOUNT_BENEATH);
+
+	if (r == 0) {
+		snprintf(name, sizeof(name), "%d", tfd);
+		(void)umount2(name, MNT_DETACH); /* cwd: our fd directory */
+		return 0;
+	}
+	if (r != -EINVAL)
+		return r;
+	if (kind == TGT_PV_LIVE)
+		return move_onto(clone, tfd, 0);
+	again = open_target(rootfd, rel, flags, procfd, true, &kind);
+	if (again < 0)
+		return again;
+	return move_onto(clone, again, 0);
 }
 
 static int clone_source(const char *path, int *out)
@@ -400,10 +443,11 @@ int attach_views(pid_t pid, const char *rootfs_in_ns, const char *src_dir,
 	}
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int tfd = -1;
+		int kind;
 
 		if (legacy ? res->err[i] != -ECANCELED : clones[i] < 0)
 			continue; /* res->err[i] says why */
-		tfd = open_target(rootfd, files[i], flags, procfd);
+		tfd = open_target(rootfd, files[i], flags, procfd, legacy, &kind);
 		if (tfd < 0) {
 			res->err[i] = tfd;
 			continue;
@@ -411,10 +455,11 @@ int attach_views(pid_t pid, const char *rootfs_in_ns, const char *src_dir,
 		if (legacy) {
 			snprintf(path, sizeof(path), "%s/%s", src_dir, files[i]);
 			res->err[i] = bind_legacy(rootfd, path, files[i], tfd);
+		} else if (kind != TGT_PLAIN) {
+			res->err[i] = replace_layer(rootfd, files[i], flags, procfd, clones[i], tfd,
+						    kind);
 		} else {
-			res->err[i] = sys_ret(syscall(SYS_move_mount, clones[i], "", tfd, "",
-						      MOVE_MOUNT_F_EMPTY_PATH |
-							      MOVE_MOUNT_T_EMPTY_PATH));
+			res->err[i] = move_onto(clones[i], tfd, 0);
 		}
 		if (res->err[i] == 0)
 			res->n_attached++;

@@ -8,6 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 #define NBUCKETS 1024
 
@@ -93,6 +102,9 @@ static struct container *insert(struct resolver *r, uint64_t hash, struct contai
 		container_unref(c);
 		return other;
 	}
+	/* Full: serve uncached rather than grow (the sweep makes room). */
+	if (__atomic_load_n(&r->n, __ATOMIC_RELAXED) >= RESOLVER_MAX)
+		return c;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return c; /* uncached, still usable */
@@ -138,17 +150,34 @@ struct container *resolve_reader(struct resolver *r, pid_t pid)
 	return insert(r, hash, c);
 }
 
+static bool same_process(const struct view_ctx *ctx, pid_t pid, uint64_t starttime)
+{
+	uint64_t st;
+
+	return proc_starttime(ctx->proc_fd, pid, &st) == 0 && st == starttime;
+}
+
 struct container *resolve_pid(const struct view_ctx *ctx, pid_t pid, uint64_t starttime)
 {
 	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int pidfd = -1;
 	char path[32];
-	uint64_t st;
 	struct container *c;
 
-	if (pid <= 0 || proc_starttime(ctx->proc_fd, pid, &st) < 0 || st != starttime)
+	if (pid <= 0)
+		return NULL;
+	/* Pin the process, then check it is the named one, read its cgroup,
+	 * and check again: a pid reused in between cannot lend its cgroup. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && errno != ENOSYS)
+		return NULL;
+	if (!same_process(ctx, pid, starttime))
 		return NULL;
 	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
 	if (read_file_at(ctx->proc_fd, path, 65536, &text) < 0)
+		return NULL;
+	if (!same_process(ctx, pid, starttime) ||
+	    (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0))
 		return NULL;
 	c = container_new(ctx->cg, text);
 	if (!c)
@@ -183,7 +212,11 @@ void resolver_sweep(struct resolver *r, int64_t idle_ms,
 			struct entry *e = *pp;
 			int64_t last = __atomic_load_n(&e->c->last_read_ms, __ATOMIC_RELAXED);
 
-			if (now - last > idle_ms || !init_alive(r->ctx, e->c)) {
+			/* Host-namespace entries have no init to outlive: only
+			 * idleness ends them, so they get the shorter bound. */
+			int64_t idle = e->c->host_pidns ? MIN(idle_ms, RESOLVER_HOST_IDLE_MS) : idle_ms;
+
+			if (now - last > idle || !init_alive(r->ctx, e->c)) {
 				*pp = e->next;
 				r->n--;
 				container_unref(e->c);

@@ -196,7 +196,15 @@ static int r_uptime(const struct view_ctx *ctx, struct container *c, enum view_i
 			     in->v.n, out);
 }
 
-void view_sample_load(const struct view_ctx *ctx, struct container *c)
+/* One pass over a cgroup's tasks: R and D counts, total, newest pid as
+ * the container numbers it. */
+struct load_sample {
+	unsigned running, blocked, total;
+	int last_pid;
+};
+
+static void sample_tasks(const struct view_ctx *ctx, const struct container *c,
+			 struct load_sample *ls)
 {
 	_cleanup_free_ pid_t *tids = NULL;
 	size_t n = 0;
@@ -238,11 +246,52 @@ void view_sample_load(const struct view_ctx *ctx, struct container *c)
 		if (last_pid <= 0)
 			last_pid = maxtid;
 	}
+	*ls = (struct load_sample){ running, blocked, (unsigned)n, last_pid };
+}
+
+static void apply_sample(struct container *c, const struct load_sample *ls)
+{
 	pthread_mutex_lock(&c->lock);
-	loadavg_sample(&c->load, running + blocked, running, (unsigned)n, last_pid);
-	c->procs_blocked = (int)blocked;
+	loadavg_sample(&c->load, ls->running + ls->blocked, ls->running, ls->total, ls->last_pid);
+	c->procs_blocked = (int)ls->blocked;
 	c->last_sample_ms = monotonic_ms();
 	pthread_mutex_unlock(&c->lock);
+}
+
+void view_sample_load(const struct view_ctx *ctx, struct container *c)
+{
+	struct load_sample ls;
+
+	sample_tasks(ctx, c, &ls);
+	apply_sample(c, &ls);
+}
+
+static int by_cgroup(const void *a, const void *b)
+{
+	const struct container *x = *(struct container *const *)a;
+	const struct container *y = *(struct container *const *)b;
+
+	return strcmp(x->cgroup_text, y->cgroup_text);
+}
+
+size_t view_sample_load_all(const struct view_ctx *ctx, struct container **cs, size_t n)
+{
+	size_t sampled = 0;
+
+	/* Containers in the same cgroups (a per-reader entry and a slot, two
+	 * pid namespaces in one cgroup) share one walk of the tasks. */
+	qsort(cs, n, sizeof(*cs), by_cgroup);
+	for (size_t i = 0; i < n;) {
+		struct load_sample ls;
+		size_t j = i;
+
+		sample_tasks(ctx, cs[i], &ls);
+		sampled++;
+		for (; j < n && strcmp(cs[j]->cgroup_text, cs[i]->cgroup_text) == 0; j++)
+			apply_sample(cs[j], &ls);
+		i = j;
+	}
+	return sampled;
 }
 
 static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_id id,
@@ -254,12 +303,28 @@ static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_
 
 	if (!ctx->loadavg)
 		return view_host(ctx, V_LOADAVG, out);
+	bool empty;
+
 	pthread_mutex_lock(&c->lock);
 	sampled = c->load.sampled;
+	empty = c->load.total == 0;
 	pthread_mutex_unlock(&c->lock);
 	/* First read: sample now so running/total are real at once. */
-	if (!sampled)
+	if (!sampled) {
 		view_sample_load(ctx, c);
+	} else if (empty) {
+		/* The last sample found the cgroup empty (between two short-lived
+		 * readers), but someone reads now: recount the tasks, without a
+		 * decay step out of period. */
+		struct load_sample ls;
+
+		sample_tasks(ctx, c, &ls);
+		pthread_mutex_lock(&c->lock);
+		c->load.running = ls.running;
+		c->load.total = ls.total;
+		c->load.last_pid = ls.last_pid;
+		pthread_mutex_unlock(&c->lock);
+	}
 	pthread_mutex_lock(&c->lock);
 	r = render_loadavg(&c->load, out);
 	pthread_mutex_unlock(&c->lock);
@@ -330,6 +395,11 @@ int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id
 	r = view_files[id].render(ctx, c, id, out);
 	if (r < 0) {
 		/* Gone mid-read or unreadable: the host's file beats an error. */
+		if (ctx->stats) {
+			atomic_store(&ctx->stats->last_view, (int)id);
+			atomic_store(&ctx->stats->last_err, r);
+			atomic_fetch_add(&ctx->stats->fallbacks, 1);
+		}
 		buf_reset(out);
 		return view_host(ctx, id, out);
 	}

@@ -1,7 +1,9 @@
 /* The table of virtual files and how each is produced: gather inputs from
  * the host and the container's cgroups, then call a pure renderer. */
 #pragma once
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "buf.h"
 #include "cgroup.h"
@@ -24,12 +26,20 @@ enum view_id {
 	V_COUNT
 };
 
+/* Renders that fell back to the host's file, for the daemon to log
+ * (rate-limited): the model itself does not log. */
+struct view_stats {
+	atomic_uint fallbacks;
+	atomic_int last_view, last_err;
+};
+
 struct view_ctx {
 	int proc_fd; /* --proc-root */
 	int sys_fd;  /* --sys-root */
 	struct cg_root *cg;
 	bool cpu_quota; /* quota-based CPU counts (default on) */
 	bool loadavg;   /* per-container load average (default on) */
+	struct view_stats *stats; /* may be NULL */
 };
 
 struct view_ctx;
@@ -51,3 +61,6 @@ int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id
 int view_host(const struct view_ctx *ctx, enum view_id id, struct buf *out);
 /* Sample the container's tasks for loadavg and procs_running/blocked. */
 void view_sample_load(const struct view_ctx *ctx, struct container *c);
+/* The same for many containers, walking each cgroup's tasks once (cs is
+ * reordered). Returns the number of cgroups walked. */
+size_t view_sample_load_all(const struct view_ctx *ctx, struct container **cs, size_t n);
