@@ -13,13 +13,13 @@ CC ?= cc
 PKGS := fuse3 yajl mount
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Wshadow -Wformat=2 -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook \
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook -Iruntime \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
 
-MAINS := daemon/main.c hook/main.c cli/main.c
-SRC_DIRS := lib model fusefs daemon oci hook cli
+MAINS := daemon/main.c hook/main.c cli/main.c runtime/main.c
+SRC_DIRS := lib model fusefs daemon oci hook cli runtime
 CORE_SRC := $(filter-out $(MAINS),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -27,7 +27,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-BINS := $(B)/procviewd $(B)/procview-hook $(if $(wildcard cli/main.c),$(B)/procview)
+BINS := $(B)/procviewd $(B)/procview-hook $(B)/procview-runtime $(if $(wildcard cli/main.c),$(B)/procview)
 
 all: $(BINS)
 
@@ -43,6 +43,10 @@ $(B)/procviewd: $(B)/obj/daemon/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/procview-hook: $(B)/obj/hook/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The runtime shim runs for every container start: yajl only, no libfuse3
+# (the archive gives it just the objects it uses).
+$(B)/procview-runtime: $(B)/obj/runtime/main.o $(B)/libprocview.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs yajl)
 $(B)/procview: $(B)/obj/cli/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
