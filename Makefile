@@ -74,6 +74,10 @@ demo: deps all
 bench: deps all tests
 	B=$(B) sh tests/bench/bench.sh
 
+# Only what procview-runtime costs (make bench runs it too).
+bench-shim: deps all
+	B=$(B) CSV=$(B)/bench-shim.csv sh tests/bench/shim.sh
+
 # libFuzzer targets, each run for FUZZ_SECONDS on a copy of its seed corpus.
 FUZZ_SECONDS ?= 10
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -108,7 +112,8 @@ PATHS_TEXT := BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR)
 HOOKS_JSON := $(notdir $(wildcard hooks.d/*.json))
 MAN1 := $(notdir $(wildcard man/*.1))
 MAN8 := $(notdir $(wildcard man/*.8))
-INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(HOOKDIR)/procview-hook \
+INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(BINDIR)/procview-runtime \
+	$(HOOKDIR)/procview-hook \
 	$(HOOKS_JSON:%=$(HOOKSDDIR)/%) $(UNITDIR)/procview.service \
 	$(MAN1:%=$(MANDIR)/man1/%) $(MAN8:%=$(MANDIR)/man8/%)
 
@@ -120,6 +125,7 @@ $(CORE_OBJ) $(MAINS:%.c=$(B)/obj/%.o): $(PATHS_STAMP)
 install: all
 	install -D -m 0755 $(B)/procviewd $(DESTDIR)$(BINDIR)/procviewd
 	install -D -m 0755 $(B)/procview $(DESTDIR)$(BINDIR)/procview
+	install -D -m 0755 $(B)/procview-runtime $(DESTDIR)$(BINDIR)/procview-runtime
 	install -D -m 0755 $(B)/procview-hook $(DESTDIR)$(HOOKDIR)/procview-hook
 	install -d -m 0755 $(DESTDIR)$(HOOKSDDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -147,4 +153,4 @@ list-install:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-asan demo bench fuzz fmt clean install uninstall FORCE
+.PHONY: all tests deps check check-asan demo bench bench-shim fuzz fmt clean install uninstall FORCE

@@ -190,4 +190,7 @@ RSS=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$DPID/status)
 echo "rss,MiB,1000-containers,$RSS,," >>"$CSV"
 for p in $SLEEPERS; do kill "$p" 2>/dev/null; done
 
+# procview-runtime under Docker (its own dockerd; skipped without docker.io)
+B=$B CSV="$ROOT/$CSV" sh tests/bench/shim.sh
+
 python3 tests/bench/report.py "$CSV"
