@@ -13,7 +13,7 @@ CC ?= cc
 PKGS := fuse3 yajl mount
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Wshadow -Wformat=2 -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook \
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook -Iruntime \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
@@ -22,8 +22,8 @@ LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
 # library costs load time. `ldd build/procview-hook` shows the list.
 HOOK_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
 
-MAINS := daemon/main.c hook/main.c cli/main.c
-SRC_DIRS := lib model fusefs daemon oci hook cli
+MAINS := daemon/main.c hook/main.c cli/main.c runtime/main.c
+SRC_DIRS := lib model fusefs daemon oci hook cli runtime
 CORE_SRC := $(filter-out $(MAINS),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -31,7 +31,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-BINS := $(B)/procviewd $(B)/procview-hook $(if $(wildcard cli/main.c),$(B)/procview)
+BINS := $(B)/procviewd $(B)/procview-hook $(B)/procview-runtime $(if $(wildcard cli/main.c),$(B)/procview)
 
 all: $(BINS)
 
@@ -47,6 +47,10 @@ $(B)/procviewd: $(B)/obj/daemon/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/procview-hook: $(B)/obj/hook/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LDLIBS)
+# The runtime shim runs for every container start: yajl only, no libfuse3
+# (the archive gives it just the objects it uses).
+$(B)/procview-runtime: $(B)/obj/runtime/main.o $(B)/libprocview.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs yajl)
 $(B)/procview: $(B)/obj/cli/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -73,6 +77,10 @@ demo: deps all
 
 bench: deps all tests
 	B=$(B) sh tests/bench/bench.sh
+
+# Only what procview-runtime costs (make bench runs it too).
+bench-shim: deps all
+	B=$(B) CSV=$(B)/bench-shim.csv sh tests/bench/shim.sh
 
 # libFuzzer targets, each run for FUZZ_SECONDS on a copy of its seed corpus.
 FUZZ_SECONDS ?= 10
@@ -108,7 +116,8 @@ PATHS_TEXT := BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR)
 HOOKS_JSON := $(notdir $(wildcard hooks.d/*.json))
 MAN1 := $(notdir $(wildcard man/*.1))
 MAN8 := $(notdir $(wildcard man/*.8))
-INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(HOOKDIR)/procview-hook \
+INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(BINDIR)/procview-runtime \
+	$(HOOKDIR)/procview-hook \
 	$(HOOKS_JSON:%=$(HOOKSDDIR)/%) $(UNITDIR)/procview.service \
 	$(MAN1:%=$(MANDIR)/man1/%) $(MAN8:%=$(MANDIR)/man8/%)
 
@@ -120,6 +129,7 @@ $(CORE_OBJ) $(MAINS:%.c=$(B)/obj/%.o): $(PATHS_STAMP)
 install: all
 	install -D -m 0755 $(B)/procviewd $(DESTDIR)$(BINDIR)/procviewd
 	install -D -m 0755 $(B)/procview $(DESTDIR)$(BINDIR)/procview
+	install -D -m 0755 $(B)/procview-runtime $(DESTDIR)$(BINDIR)/procview-runtime
 	install -D -m 0755 $(B)/procview-hook $(DESTDIR)$(HOOKDIR)/procview-hook
 	install -d -m 0755 $(DESTDIR)$(HOOKSDDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -147,4 +157,4 @@ list-install:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-asan demo bench fuzz fmt clean install uninstall FORCE
+.PHONY: all tests deps check check-asan demo bench bench-shim fuzz fmt clean install uninstall FORCE

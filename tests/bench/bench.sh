@@ -196,5 +196,7 @@ for p in $SLEEPERS; do kill "$p" 2>/dev/null; done
 
 # issue 14: contention between containers, and 10,000 containers churned
 MNT="$MNT" DPID="$DPID" CSV="$CSV" B="$B" sh tests/bench/harden.sh
+# procview-runtime under Docker (its own dockerd; skipped without docker.io)
+B=$B CSV="$ROOT/$CSV" sh tests/bench/shim.sh
 
 python3 tests/bench/report.py "$CSV"

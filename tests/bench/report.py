@@ -46,6 +46,18 @@ def main(path):
     if wo and wb:
         print(f"  with the poststop hook too (runs after exit): {wb} ms, "
               f"+{float(wb) - float(wo):.2f} ms for the whole run")
+    dr = {m: float(v) for (k, f, m), v in extra.items() if k == "shim" and f == "docker-run-ms"}
+    if dr.get("runc"):
+        print("docker run --rm busybox true, median ms: " + ", ".join(
+            f"{m} {v:.1f} ({v - dr['runc']:+.1f})" for m, v in dr.items()))
+    for f, what in (("exec", "runc state direct vs through the shim"),
+                    ("edit", "create on Docker's config.json, fake runtime vs shim + edit")):
+        for unit in ("-us", "-cpu-us"):
+            v = {m: float(x) for (k, ff, m), x in extra.items() if k == "shim" and ff == f + unit}
+            if len(v) == 2:
+                a, b = sorted(v.items(), key=lambda x: x[0] == "shim")
+                print(f"{what} ({'CPU' if 'cpu' in unit else 'wall'}): {a[1]:.0f} vs {b[1]:.0f} µs, "
+                      f"{b[1] - a[1]:+.0f} µs")
     sc = {m: float(v) for (k, f, m), v in extra.items() if k == "scale"}
     if sc:
         s = ", ".join(f"{m} cgroups {v:.1f} µs" for m, v in sorted(sc.items(), key=lambda x: int(x[0])))
@@ -83,6 +95,14 @@ def main(path):
     if wn and wi:
         d = float(wi) - float(wn)
         check("hook <= 2 ms over a no-op hook", d <= 2, f"{d:+.2f} ms")
+    # procview-runtime: Docker 20.10 calls the runtime 4 times per
+    # `docker run --rm` (create, start, delete twice): one edit and three
+    # plain execs, from CPU-time medians (robust to a busy machine).
+    ex = extra.get(("shim", "exec-cpu-us", "shim")), extra.get(("shim", "exec-cpu-us", "runc"))
+    ed = extra.get(("shim", "edit-cpu-us", "shim")), extra.get(("shim", "edit-cpu-us", "true"))
+    if all(ex) and all(ed):
+        per_run = (float(ed[0]) - float(ed[1]) + 3 * (float(ex[0]) - float(ex[1]))) / 1000
+        check("procview-runtime adds <= 1 ms to a docker run", per_run <= 1, f"{per_run:.2f} ms CPU")
     if sc.get("1") and sc.get("1000"):
         r = sc["1000"] / sc["1"]
         check("1000 cgroups within 1.2x of 1", r <= 1.2, f"{r:.2f}x")

@@ -108,6 +108,13 @@ for node, src in sorted(copied.items()):
 
 hook = "/usr/libexec/procview/procview-hook"
 ok(hook in copied, "the hook %s is copied to the node" % hook, sorted(copied))
+ok("/usr/bin/procview-runtime" in copied,
+   "/usr/bin/procview-runtime (containerd's BinaryName) is copied to the node", sorted(copied))
+for c in inits + mains:
+    env = {e.get("name"): e.get("value") for e in c.get("env", [])}
+    ok(env.get("PROCVIEW") == "off",
+       "container %s sets PROCVIEW=off (under containerd the pod annotation may not reach "
+       "config.json: procviewd must read the node's /proc)" % c["name"], env)
 ok("/usr/bin/procviewd" in copied,
    "/usr/bin/procviewd (the hook's default --daemon) is copied to the node", sorted(copied))
 for f in sorted(os.listdir(hooksd)):

@@ -25,7 +25,7 @@ for f in $LAYOUT; do
 	[ -f "$D$f" ]
 	ok $? "installed $f"
 done
-for f in /usr/bin/procviewd /usr/bin/procview /usr/libexec/procview/procview-hook; do
+for f in /usr/bin/procviewd /usr/bin/procview /usr/bin/procview-runtime /usr/libexec/procview/procview-hook; do
 	[ -x "$D$f" ]
 	ok $? "$f is executable"
 done
@@ -38,6 +38,15 @@ is "$extra" "" "install writes no file outside 'make list-install'"
 ok $? "the installed hook's default --daemon is /usr/bin/procviewd"
 is "$("$D/usr/bin/procview" --version)" "procview $(sed -n 's/.*PROCVIEW_VERSION "\(.*\)"/\1/p' lib/util.h)" \
 	"installed procview --version"
+
+# The installed shim adds the installed hook by default.
+mkdir -p "$W/bundle"
+echo '{}' >"$W/bundle/config.json"
+PROCVIEW_RUNTIME_CONFIG=$W/none "$D/usr/bin/procview-runtime" --procview-runtime /bin/true create --bundle "$W/bundle" x
+grep -q '"path":"/usr/libexec/procview/procview-hook"' "$W/bundle/config.json"
+ok $? "the installed procview-runtime adds /usr/libexec/procview/procview-hook"
+! ldd "$D/usr/bin/procview-runtime" | grep -q fuse
+ok $? "the installed procview-runtime does not link libfuse3"
 
 HOOK=/usr/libexec/procview/procview-hook
 if command -v python3 >/dev/null; then

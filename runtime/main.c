@@ -1,0 +1,151 @@
+/* procview-runtime: an OCI runtime shim for Docker and containerd, which
+ * read no hooks.d. For create and run it adds procview-hook to the
+ * bundle's config.json (createRuntime and poststop), then execs the real
+ * runtime with the same arguments; every other command is exec'd at once.
+ * A config it cannot edit is left as it is and the container starts
+ * anyway (fail-open), unless --procview-strict. */
+#include "argv.h"
+#include "bundle.h"
+#include "conf.h"
+#include "find.h"
+#include "log.h"
+#include "spec.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define DEFAULT_HOOK LIBEXECDIR "/procview/procview-hook"
+#define DEFAULT_RUNTIME "runc"
+
+/* One line on stderr and syslog; syslog is opened only on this path. */
+static void __attribute__((format(printf, 1, 2))) warn(const char *fmt, ...)
+{
+	static bool opened;
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!opened) {
+		log_open("procview-runtime", true, -1);
+		opened = true;
+	}
+	log_msg(LOG_WARNING, "%s", line);
+}
+
+/* Returns 0 (edited, or nothing to do) or negative errno, reported. */
+static int edit_bundle(const char *bundle, const struct rt_edit_settings *s)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL, *err = NULL;
+	const char *why = NULL;
+	size_t len = 0, out_len = 0;
+	struct stat st;
+	int r;
+
+	if (!bundle)
+		bundle = ".";
+	r = rt_bundle_read(bundle, &text, &len, &st);
+	if (r < 0) {
+		warn("bundle %s: config.json: %s", bundle,
+		     r == -EFBIG ? "larger than 16 MiB" :
+		     r == -EINVAL ? "not a regular file" : strerror(-r));
+		return r;
+	}
+	r = rt_spec_edit_text(text, len, s, &out, &out_len, &why, &err);
+	if (r < 0) {
+		warn("bundle %s: %s", bundle, err ? err : strerror(-r));
+		return r;
+	}
+	if (r == 0)
+		return 0;
+	r = rt_bundle_write(bundle, out, out_len, &st);
+	if (r < 0)
+		warn("bundle %s: writing config.json: %s", bundle, strerror(-r));
+	return r;
+}
+
+static void rt_conf_freep(struct rt_conf *c)
+{
+	rt_conf_free(c);
+}
+
+static void rt_argv_freep(struct rt_argv *a)
+{
+	rt_argv_free(a);
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_free_ char *runtime = NULL, *conf_err = NULL;
+	_cleanup_(rt_conf_freep) struct rt_conf conf = { .strict = -1 };
+	_cleanup_(rt_argv_freep) struct rt_argv a = { 0 };
+	struct stat self;
+	bool have_self, strict;
+	const char *name;
+	char **args;
+	int r;
+
+	if (rt_argv_parse(argc, argv, &a) < 0) {
+		warn("out of memory");
+		return 1;
+	}
+	if (a.unknown)
+		warn("unknown option %s ignored", a.unknown);
+	if (a.missing_value)
+		warn("%s needs a value; ignored", a.missing_value);
+	/* The file is read only when something from it is needed. */
+	if (!a.runtime || a.edit) {
+		const char *path = getenv(RT_CONF_ENV);
+
+		r = rt_conf_load(path && path[0] ? path : RT_CONF_DEFAULT, &conf, &conf_err);
+		if (r < 0)
+			warn("%s; ignored", conf_err ? conf_err : strerror(-r));
+	}
+	strict = a.strict || conf.strict == 1;
+
+	have_self = stat("/proc/self/exe", &self) == 0;
+	name = a.runtime ? a.runtime : conf.runtime ? conf.runtime : DEFAULT_RUNTIME;
+	r = rt_find_runtime(name, getenv("PATH"), have_self ? &self : NULL, &runtime);
+	if (r == -ELOOP) {
+		warn("the real runtime %s is procview-runtime itself; looking for %s on PATH", name,
+		     DEFAULT_RUNTIME);
+		r = rt_find_runtime(DEFAULT_RUNTIME, getenv("PATH"), have_self ? &self : NULL,
+				    &runtime);
+	}
+	if (r < 0) {
+		warn("no real runtime: %s not found%s", r == -ENOENT ? name : strerror(-r),
+		     strchr(name, '/') ? "" : " on PATH (other than procview-runtime)");
+		return 1;
+	}
+
+	if (a.edit && !a.other_config) {
+		struct rt_edit_settings s = {
+			.hook = a.hook ? a.hook : conf.hook ? conf.hook : DEFAULT_HOOK,
+			.hook_args = a.n_hook_args ? a.hook_args : (const char *const *)conf.hook_args,
+			.n_hook_args = a.n_hook_args ? a.n_hook_args : conf.n_hook_args,
+		};
+
+		if (s.hook[0] != '/') {
+			warn("--procview-hook %s: not an absolute path; config.json left as it is",
+			     s.hook);
+			r = -EINVAL;
+		} else {
+			r = edit_bundle(a.bundle, &s);
+		}
+		if (r < 0 && strict) {
+			warn("strict mode: not starting the container");
+			return 1;
+		}
+	}
+
+	/* argv[a.first - 1] is ours to overwrite: it was argv[0] or one of
+	 * our options; the runtime gets its own path as argv[0]. */
+	args = argv + a.first - 1;
+	args[0] = runtime;
+	execv(runtime, args);
+	warn("exec %s: %s", runtime, strerror(errno));
+	return 1;
+}
