@@ -9,7 +9,7 @@
 /* yajl builds and frees its tree recursively, one stack frame per level:
  * ~800 KB of '[' overflows the stack in yajl_tree_free. Count the depth
  * outside strings before yajl sees the text. */
-static bool too_deep(const char *json, size_t len)
+bool json_too_deep(const char *json, size_t len)
 {
 	unsigned depth = 0;
 	bool in_str = false;
@@ -46,7 +46,7 @@ int json_parse_n(const char *json, size_t len, char *ebuf, size_t ebuf_size, yaj
 		blank++;
 	if (len == 0 || blank == len || memchr(json, '\0', len))
 		return -EINVAL;
-	if (too_deep(json, len)) {
+	if (json_too_deep(json, len)) {
 		if (ebuf && ebuf_size)
 			snprintf(ebuf, ebuf_size, "nested deeper than %d levels", JSON_MAX_DEPTH);
 		return -EINVAL;

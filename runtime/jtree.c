@@ -9,9 +9,12 @@
 
 int jt_precheck(const char *json, size_t len, const char **why)
 {
-	unsigned depth = 0;
 	bool in_string = false;
 
+	if (json_too_deep(json, len)) {
+		*why = "nested too deeply";
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < len; i++) {
 		char c = json[i];
 
@@ -28,13 +31,6 @@ int jt_precheck(const char *json, size_t len, const char **why)
 			}
 		} else if (c == '"') {
 			in_string = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > JT_MAX_DEPTH) {
-				*why = "nested too deeply";
-				return -EINVAL;
-			}
-		} else if ((c == '}' || c == ']') && depth > 0) {
-			depth--;
 		}
 	}
 	return 0;

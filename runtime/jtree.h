@@ -8,9 +8,12 @@
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
 
+#include "json.h"
+
 /* Nesting deeper than this is refused before parsing: yajl_gen stops at
- * 128 and yajl_tree_free recurses. Real configs nest less than 10 deep. */
-#define JT_MAX_DEPTH 100
+ * 128 and yajl_tree_free recurses. Real configs nest less than 10 deep.
+ * The same bound as every other JSON procview parses. */
+#define JT_MAX_DEPTH JSON_MAX_DEPTH
 
 /* Checks a parse would not lose meaning: nesting within JT_MAX_DEPTH and
  * no \u0000 in a string (yajl's tree keeps C strings and would cut it).
