@@ -2,6 +2,7 @@
  * the host and the container's cgroups, then call a pure renderer. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "cgroup.h"
@@ -51,3 +52,13 @@ int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id
 int view_host(const struct view_ctx *ctx, enum view_id id, struct buf *out);
 /* Sample the container's tasks for loadavg and procs_running/blocked. */
 void view_sample_load(const struct view_ctx *ctx, struct container *c);
+/* sysinfo(2) as container c (NULL: the host) sees it: memory from the
+ * meminfo it reads (tick >= 0: shared with that staleness tick's
+ * rendering), uptime and loads from the same numbers as its uptime and
+ * loadavg. host is the kernel's own sysinfo, kept for whatever the
+ * container does not limit. */
+struct sysinfo;
+int view_sysinfo(const struct view_ctx *ctx, struct container *c, const struct sysinfo *host,
+		 int64_t tick, struct sysinfo *out);
+/* Would view_sysinfo give exactly the host's answer? */
+bool view_sysinfo_is_host(const struct view_ctx *ctx, const struct container *c);
