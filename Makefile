@@ -13,7 +13,7 @@ CC ?= cc
 PKGS := fuse3 yajl mount
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Wshadow -Wformat=2 -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook \
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Iseccomp -Idaemon -Ioci -Ihook \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
@@ -23,7 +23,7 @@ LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
 HOOK_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
 
 MAINS := daemon/main.c hook/main.c cli/main.c
-SRC_DIRS := lib model fusefs daemon oci hook cli
+SRC_DIRS := lib model fusefs seccomp daemon oci hook cli
 CORE_SRC := $(filter-out $(MAINS),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)

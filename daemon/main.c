@@ -3,12 +3,15 @@
  * the load-average sampler until told to stop. */
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "handoff.h"
 #include "heal.h"
+#include "listener.h"
 #include "log.h"
 #include "mountpoint.h"
 #include "procfs.h"
 #include "resolve.h"
 #include "runstate.h"
+#include "sysinfo.h"
 #include "util.h"
 #include "view.h"
 
@@ -24,16 +27,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
+#define DEFAULT_SECCOMP_SOCKET "/run/procview/seccomp.sock"
+#define SECCOMP_THREADS 4
 
 struct options {
 	bool foreground;
 	const char *cgroup_root, *proc_root, *sys_root;
 	const char *mountpoint;
+	const char *seccomp_socket; /* NULL: --no-seccomp */
 	bool cpu_quota, loadavg, replace;
 	unsigned staleness_ms;
 	int log_level;
@@ -53,6 +60,10 @@ static void usage(FILE *f)
 		"      --no-loadavg       show the host's loadavg instead of the container's\n"
 		"      --staleness MS     per-container files may lag by this much (default 100)\n"
 		"      --log-level LEVEL  error, warning, info (default) or debug\n"
+		"      --seccomp-socket PATH  answer sysinfo(2) for containers whose seccomp\n"
+		"                         profile names PATH as listenerPath\n"
+		"                         (default " DEFAULT_SECCOMP_SOCKET ")\n"
+		"      --no-seccomp       do not listen for seccomp notify fds\n"
 		"      --replace          take over from a running procviewd on MOUNTPOINT\n"
 		"                         without a gap (live upgrade), then it exits\n"
 		"  -h, --help             show this help\n"
@@ -73,7 +84,8 @@ static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE };
+	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE,
+	       O_SECCOMP, O_NOSECCOMP };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "cgroup-root", required_argument, NULL, O_CG },
@@ -84,6 +96,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "staleness", required_argument, NULL, O_STALE },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "replace", no_argument, NULL, O_REPLACE },
+		{ "seccomp-socket", required_argument, NULL, O_SECCOMP },
+		{ "no-seccomp", no_argument, NULL, O_NOSECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -92,6 +106,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
 			       .sys_root = "/sys", .mountpoint = DEFAULT_MOUNTPOINT,
+			       .seccomp_socket = DEFAULT_SECCOMP_SOCKET,
 			       .cpu_quota = true, .loadavg = true, .staleness_ms = 100,
 			       .log_level = LOG_INFO };
 	opterr = 0;
@@ -131,6 +146,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_REPLACE:
 			o->replace = true;
+			break;
+		case O_SECCOMP:
+			if (optarg[0] != '/')
+				die_usage("--seccomp-socket '%s' must be an absolute path", optarg);
+			o->seccomp_socket = optarg;
+			break;
+		case O_NOSECCOMP:
+			o->seccomp_socket = NULL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -292,6 +315,59 @@ static void *sampler_main(void *arg)
 	return NULL;
 }
 
+/* Each container and each exec brings a notify fd: allow as many as the
+ * hard limit does. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (strlen(path) >= sizeof(tmp))
+		return;
+	strcpy(tmp, path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(tmp, 0755);
+			*p = '/';
+		}
+}
+
+/* Listen for runtimes' notify fds. Replacing a daemon: take its socket
+ * and fds over first, so no container ever loses its listener. */
+static int seccomp_start(const struct options *o, bool replacing, struct sc_sysinfo *ans,
+			 struct sc_listener **out)
+{
+	struct sc_held_fd *held = NULL;
+	size_t nheld = 0;
+	int lfd = -1, r;
+
+	mkdir_parents(o->seccomp_socket);
+	if (replacing) {
+		r = sc_handoff_request(o->seccomp_socket, &lfd, &held, &nheld);
+		if (r < 0)
+			log_msg(LOG_WARNING, "seccomp: no handoff from the old daemon (%s); binding anew",
+				strerror(-r));
+		else
+			log_msg(LOG_INFO, "seccomp: took over the socket and %zu notify fds", nheld);
+	}
+	r = sc_listener_new(o->seccomp_socket, lfd, held, nheld, sc_sysinfo_answer, ans,
+			    SECCOMP_THREADS, out);
+	sc_held_free(held, nheld); /* the fds themselves now belong to the listener */
+	if (r == 0)
+		r = sc_listener_start(*out);
+	return r;
+}
+
 /* Fork; the parent waits for the child's verdict on the pipe. */
 static int daemonize(void)
 {
@@ -360,6 +436,8 @@ int main(int argc, char **argv)
 	struct loop la = { 0 }, lb = { 0 };
 	struct sampler smp = { .lock = PTHREAD_MUTEX_INITIALIZER,
 			       .cond = PTHREAD_COND_INITIALIZER };
+	struct sc_sysinfo sc_ans = { 0 };
+	struct sc_listener *sc = NULL;
 	char sub[PATH_MAX], msg[PATH_MAX + 100];
 	sigset_t sigs;
 	int notify = -1, sig, r;
@@ -401,6 +479,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fo = (struct fs_opts){ .ctx = &ctx, .resolver = resolver, .staleness_ms = o.staleness_ms };
+	/* Before the mount answers: runc connects to the socket right after
+	 * the hook, which waits for the mount, returns. */
+	if (o.seccomp_socket) {
+		raise_nofile();
+		sc_ans = (struct sc_sysinfo){ .ctx = &ctx, .resolver = resolver,
+					      .staleness_ms = o.staleness_ms };
+		r = seccomp_start(&o, old_pid > 0, &sc_ans, &sc);
+		/* The files still serve without it: never fatal. */
+		if (r == -EADDRINUSE)
+			log_msg(LOG_WARNING, "seccomp: another daemon listens on %s; sysinfo not answered here",
+				o.seccomp_socket);
+		else if (r < 0)
+			log_msg(LOG_WARNING, "seccomp: cannot listen on %s: %s; sysinfo not answered",
+				o.seccomp_socket, strerror(-r));
+		if (r < 0)
+			sc = NULL;
+	}
 	la.se = fs_reader_new(&fo, "procview");
 	lb.se = fs_containers_new(&fo, "procview-containers");
 	if (!la.se || !lb.se) {
@@ -478,6 +573,11 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&smp.lock);
 	pthread_join(smp.thread, NULL);
 
+	if (sc) {
+		/* Closing the notify fds: the kernel answers ENOSYS to those
+		 * containers' sysinfo from now on (its rule for a gone listener). */
+		sc_listener_free(sc);
+	}
 	fuse_session_exit(lb.se);
 	fuse_session_exit(la.se);
 	fuse_session_unmount(lb.se);
