@@ -483,8 +483,7 @@ int main(int argc, char **argv)
 	 * the hook, which waits for the mount, returns. */
 	if (o.seccomp_socket) {
 		raise_nofile();
-		sc_ans = (struct sc_sysinfo){ .ctx = &ctx, .resolver = resolver,
-					      .staleness_ms = o.staleness_ms };
+		sc_sysinfo_init(&sc_ans, &ctx, resolver, o.staleness_ms);
 		r = seccomp_start(&o, old_pid > 0, &sc_ans, &sc);
 		/* The files still serve without it: never fatal. */
 		if (r == -EADDRINUSE)
@@ -577,6 +576,7 @@ int main(int argc, char **argv)
 		/* Closing the notify fds: the kernel answers ENOSYS to those
 		 * containers' sysinfo from now on (its rule for a gone listener). */
 		sc_listener_free(sc);
+		sc_sysinfo_fini(&sc_ans);
 	}
 	fuse_session_exit(lb.se);
 	fuse_session_exit(la.se);

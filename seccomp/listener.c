@@ -8,12 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -32,6 +32,8 @@ struct entry {
 	atomic_int refs;
 	enum kind kind;
 	int fd;
+	size_t slot;  /* index in the table; guarded by the table lock */
+	bool removed; /* guarded by the table lock */
 	char *id;
 	pid_t init_pid;
 	/* K_CONN: bytes and fds received so far */
@@ -52,18 +54,23 @@ struct sc_listener {
 	pthread_t threads[MAX_THREADS];
 	unsigned started;
 
-	/* The leader holds poll_lock; only the leader changes the table, so
-	 * it needs no other lock. Answering threads hold entry references. */
-	pthread_mutex_t poll_lock;
+	/* One epoll set shared by the threads, every fd EPOLLONESHOT: the
+	 * kernel wakes one thread per event and no other thread sees that fd
+	 * until it is re-armed, which happens right after the notification
+	 * is received, before answering. So answers run in parallel and no
+	 * lock is held while answering. */
+	int epfd;
+	pthread_mutex_t lock; /* the table below: for handoff, counts, free */
 	struct entry **tab;
 	size_t n, cap;
-	struct pollfd *pfds;
-	size_t rr; /* round-robin start among ready notify fds */
-	unsigned gen; /* bumped by every table change */
+	/* Handed over: out of the epoll set, kept (with their fds) until
+	 * free, since a thread may hold an event for them right now. */
+	struct entry **retired;
+	size_t nretired;
 	int wake_fd;
 	atomic_bool stop;
 	atomic_bool handed_over;
-	atomic_size_t nnotify;
+	atomic_size_t nnotify, npending;
 };
 
 static void entry_unref(struct entry *e)
@@ -91,40 +98,81 @@ static struct entry *entry_new(enum kind k, int fd)
 	return e;
 }
 
-/* Leader only (or before the threads start). Takes e's reference. */
+static int arm(struct sc_listener *l, struct entry *e, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (e->kind == K_WAKE ? 0 : EPOLLONESHOT),
+				  .data.ptr = e };
+
+	return epoll_ctl(l->epfd, op, e->fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Takes e's reference (also on failure). */
 static int tab_add(struct sc_listener *l, struct entry *e)
 {
+	int r = 0;
+
 	if (!e)
 		return -ENOMEM;
+	pthread_mutex_lock(&l->lock);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct entry **t = realloc(l->tab, cap * sizeof(*t));
-		struct pollfd *p = realloc(l->pfds, cap * sizeof(*p));
 
-		if (t)
+		if (t) {
 			l->tab = t;
-		if (p)
-			l->pfds = p;
-		if (!t || !p)
-			return -ENOMEM;
-		l->cap = cap;
+			l->cap = cap;
+		} else {
+			r = -ENOMEM;
+		}
 	}
-	l->tab[l->n++] = e;
-	l->gen++;
-	if (e->kind == K_NOTIFY)
-		atomic_fetch_add(&l->nnotify, 1);
-	return 0;
+	if (r == 0) {
+		e->slot = l->n;
+		l->tab[l->n++] = e;
+		if (e->kind == K_NOTIFY)
+			atomic_fetch_add(&l->nnotify, 1);
+		if (e->kind == K_CONN)
+			atomic_fetch_add(&l->npending, 1);
+		r = arm(l, e, EPOLL_CTL_ADD);
+		if (r < 0) {
+			l->tab[e->slot] = l->tab[--l->n];
+			l->tab[e->slot]->slot = e->slot;
+			atomic_fetch_sub(e->kind == K_NOTIFY ? &l->nnotify : &l->npending,
+					 e->kind == K_NOTIFY || e->kind == K_CONN);
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (r < 0)
+		entry_unref(e);
+	return r;
 }
 
-static void tab_del(struct sc_listener *l, size_t i)
+/* Out of the table and the epoll set. Called with the lock held. */
+static bool tab_remove_locked(struct sc_listener *l, struct entry *e)
 {
-	struct entry *e = l->tab[i];
-
+	if (e->removed)
+		return false;
+	e->removed = true;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	l->tab[e->slot] = l->tab[--l->n];
+	l->tab[e->slot]->slot = e->slot;
 	if (e->kind == K_NOTIFY)
 		atomic_fetch_sub(&l->nnotify, 1);
-	l->tab[i] = l->tab[--l->n];
-	l->gen++;
-	entry_unref(e);
+	if (e->kind == K_CONN)
+		atomic_fetch_sub(&l->npending, 1);
+	return true;
+}
+
+/* Only by the thread that holds e's event (EPOLLONESHOT: no other thread
+ * can be looking at e), so the fd may close with the last reference. */
+static void tab_del(struct sc_listener *l, struct entry *e)
+{
+	bool removed;
+
+	pthread_mutex_lock(&l->lock);
+	removed = tab_remove_locked(l, e);
+	pthread_mutex_unlock(&l->lock);
+	if (removed)
+		entry_unref(e);
 }
 
 static int add_notify(struct sc_listener *l, int fd, const char *id, pid_t init_pid)
@@ -137,11 +185,7 @@ static int add_notify(struct sc_listener *l, int fd, const char *id, pid_t init_
 	}
 	e->id = strdup(id ? id : "");
 	e->init_pid = init_pid;
-	if (tab_add(l, e) < 0) {
-		entry_unref(e);
-		return -ENOMEM;
-	}
-	return 0;
+	return tab_add(l, e);
 }
 
 /* Does a live listener answer on path? */
@@ -206,32 +250,56 @@ static bool peer_is_root(int fd)
 
 static void handoff(struct sc_listener *l, int conn)
 {
-	_cleanup_free_ struct sc_held_fd *held = calloc(l->n + 1, sizeof(*held));
+	_cleanup_free_ struct sc_held_fd *held = NULL;
+	_cleanup_free_ struct entry **mine = NULL;
 	int listen_fd = -1;
-	size_t nh = 0;
+	size_t nh = 0, nm = 0;
 
-	if (!held)
-		return;
 	fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) & ~O_NONBLOCK);
-	for (size_t i = 0; i < l->n; i++) {
+	/* Take references under the lock, send without it: a new notify fd
+	 * arriving meanwhile stays ours and is answered by us. */
+	pthread_mutex_lock(&l->lock);
+	held = calloc(l->n + 1, sizeof(*held));
+	mine = calloc(l->n + 1, sizeof(*mine));
+	for (size_t i = 0; held && mine && i < l->n; i++) {
 		struct entry *e = l->tab[i];
 
+		if (e->kind != K_LISTEN && e->kind != K_NOTIFY)
+			continue;
+		atomic_fetch_add(&e->refs, 1);
+		mine[nm++] = e;
 		if (e->kind == K_LISTEN)
 			listen_fd = e->fd;
-		else if (e->kind == K_NOTIFY)
+		else
 			held[nh++] = (struct sc_held_fd){ e->fd, e->id, e->init_pid };
 	}
+	pthread_mutex_unlock(&l->lock);
+	if (!held || !mine)
+		return;
 	if (sc_handoff_send(conn, listen_fd, held, nh) < 0) {
 		log_msg(LOG_WARNING, "seccomp: handing over %zu notify fds failed; keeping them", nh);
-		return;
+	} else {
+		/* The new daemon holds them now: stop polling them; answers in
+		 * flight finish (their references keep the fds open). */
+		struct entry **r;
+
+		pthread_mutex_lock(&l->lock);
+		r = realloc(l->retired, (l->nretired + nm) * sizeof(*r));
+		for (size_t i = 0; i < nm; i++)
+			if (tab_remove_locked(l, mine[i])) {
+				if (r)
+					r[l->nretired++] = mine[i];
+				else
+					epoll_ctl(l->epfd, EPOLL_CTL_DEL, mine[i]->fd, NULL); /* leak */
+			}
+		if (r)
+			l->retired = r;
+		pthread_mutex_unlock(&l->lock);
+		atomic_store(&l->handed_over, true);
+		log_msg(LOG_INFO, "seccomp: handed the socket and %zu notify fds to a new daemon", nh);
 	}
-	/* The new daemon holds them now: stop polling, let answers in flight
-	 * finish (their references keep the fds open), then close ours. */
-	for (size_t i = l->n; i-- > 0;)
-		if (l->tab[i]->kind == K_LISTEN || l->tab[i]->kind == K_NOTIFY)
-			tab_del(l, i);
-	atomic_store(&l->handed_over, true);
-	log_msg(LOG_INFO, "seccomp: handed the socket and %zu notify fds to a new daemon", nh);
+	for (size_t i = 0; i < nm; i++)
+		entry_unref(mine[i]);
 }
 
 /* A complete message: take the notify fd, or serve a handoff request.
@@ -304,11 +372,7 @@ static bool conn_read(struct sc_listener *l, struct entry *c)
 
 static void accept_all(struct sc_listener *l, int lfd)
 {
-	size_t pending = 0;
-
-	for (size_t i = 0; i < l->n; i++)
-		pending += l->tab[i]->kind == K_CONN;
-	while (pending < MAX_PENDING) {
+	while (atomic_load(&l->npending) < MAX_PENDING) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		struct entry *c;
 
@@ -321,95 +385,90 @@ static void accept_all(struct sc_listener *l, int lfd)
 		}
 		c->deadline_ms = monotonic_ms() + CONN_TIMEOUT_MS;
 		/* runc has usually sent everything by now. */
-		if (conn_read(l, c) || tab_add(l, c) < 0)
+		if (conn_read(l, c))
 			entry_unref(c);
 		else
-			pending++;
+			tab_add(l, c);
 	}
 }
 
-struct work {
-	struct entry *e;
-	struct seccomp_notif n;
-};
-
-/* One round as leader: poll and service the table until one notification
- * is received (returned in *w) or we are told to stop. */
-static bool lead(struct sc_listener *l, struct work *w)
+/* Connections that never sent a message go after CONN_TIMEOUT_MS: shut
+ * down, their EOF wakes the thread that then owns them to drop them. */
+static void sweep_conns(struct sc_listener *l)
 {
-	while (!atomic_load(&l->stop)) {
-		size_t n = l->n;
-		unsigned gen = l->gen;
-		int timeout = -1;
-		int64_t now;
+	int64_t now = monotonic_ms();
 
-		for (size_t i = 0; i < n; i++) {
-			l->pfds[i] = (struct pollfd){ .fd = l->tab[i]->fd, .events = POLLIN };
-			if (l->tab[i]->kind == K_CONN)
-				timeout = 250;
+	if (!atomic_load(&l->npending))
+		return;
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->tab[i]->kind == K_CONN && now > l->tab[i]->deadline_ms) {
+			shutdown(l->tab[i]->fd, SHUT_RDWR);
+			l->tab[i]->deadline_ms = INT64_MAX;
 		}
-		if (poll(l->pfds, n, timeout) < 0 && errno != EINTR)
-			return false;
-		now = monotonic_ms();
-		/* Service sockets first; the table may grow, so walk the old n
-		 * entries backwards (tab_del moves the last one into i). */
-		for (size_t i = n; i-- > 0;) {
-			struct entry *e = l->tab[i];
-			short re = l->pfds[i].revents;
+	pthread_mutex_unlock(&l->lock);
+}
 
-			if (e->kind == K_WAKE && re) {
-				uint64_t v;
+/* One event on e, which no other thread sees until re-armed. */
+static void handle(struct sc_listener *l, struct entry *e, uint32_t events)
+{
+	struct seccomp_notif n;
 
-				(void)!read(e->fd, &v, sizeof(v));
-			} else if (e->kind == K_LISTEN && (re & POLLIN)) {
-				accept_all(l, e->fd);
-			} else if (e->kind == K_CONN) {
-				if ((re && conn_read(l, e)) || now > e->deadline_ms)
-					tab_del(l, i);
-			} else if (e->kind == K_NOTIFY && (re & (POLLHUP | POLLERR)) && !(re & POLLIN)) {
-				/* Every task of this filter is gone. */
-				log_msg(LOG_DEBUG, "seccomp: container %s: filter released", e->id);
-				tab_del(l, i);
-			}
-			if (l->gen != gen) /* entries moved: poll again with a fresh set */
-				break;
+	switch (e->kind) {
+	case K_WAKE: /* level-triggered and never read: every thread sees stop */
+		return;
+	case K_LISTEN:
+		accept_all(l, e->fd);
+		arm(l, e, EPOLL_CTL_MOD);
+		return;
+	case K_CONN:
+		if (conn_read(l, e))
+			tab_del(l, e);
+		else
+			arm(l, e, EPOLL_CTL_MOD);
+		return;
+	case K_NOTIFY:
+		if (!(events & EPOLLIN)) {
+			/* POLLHUP: every task of this filter is gone. */
+			log_msg(LOG_DEBUG, "seccomp: container %s: filter released", e->id);
+			tab_del(l, e);
+			return;
 		}
-		if (l->gen != gen)
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			size_t i = (l->rr + k) % n;
-			struct entry *e = l->tab[i];
-
-			if (e->kind != K_NOTIFY || !(l->pfds[i].revents & POLLIN))
-				continue;
-			memset(&w->n, 0, sizeof(w->n));
-			if (ioctl(e->fd, SECCOMP_IOCTL_NOTIF_RECV, &w->n) < 0)
-				continue; /* the caller was killed meanwhile */
-			l->rr = i + 1;
-			atomic_fetch_add(&e->refs, 1);
-			w->e = e;
-			return true;
+		memset(&n, 0, sizeof(n));
+		if (ioctl(e->fd, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+			arm(l, e, EPOLL_CTL_MOD); /* the caller was killed meanwhile */
+			return;
 		}
+		/* Let the next notification on this fd go to another thread
+		 * while we answer this one. */
+		arm(l, e, EPOLL_CTL_MOD);
+		l->fn(l->data, e->fd, &(struct sc_filter_info){ e->id, e->init_pid }, &n);
+		return;
 	}
-	return false;
 }
 
 static void *thread_main(void *arg)
 {
 	struct sc_listener *l = arg;
 
-	for (;;) {
-		struct work w = { 0 };
-		bool got;
+	while (!atomic_load(&l->stop)) {
+		struct epoll_event ev;
+		int n = epoll_wait(l->epfd, &ev, 1, atomic_load(&l->npending) ? 250 : -1);
+		struct entry *e;
 
-		pthread_mutex_lock(&l->poll_lock);
-		got = lead(l, &w);
-		pthread_mutex_unlock(&l->poll_lock);
-		if (!got)
-			return NULL;
-		l->fn(l->data, w.e->fd, &(struct sc_filter_info){ w.e->id, w.e->init_pid }, &w.n);
-		entry_unref(w.e);
+		if (n <= 0 || atomic_load(&l->stop)) {
+			sweep_conns(l);
+			continue;
+		}
+		e = ev.data.ptr;
+		/* A reference for the duration: tab_del by another thread
+		 * (handoff, sweep) must not close the fd under us. */
+		atomic_fetch_add(&e->refs, 1);
+		handle(l, e, ev.events);
+		entry_unref(e);
+		sweep_conns(l);
 	}
+	return NULL;
 }
 
 int sc_listener_new(const char *path, int listen_fd, struct sc_held_fd *held, size_t nheld,
@@ -420,14 +479,17 @@ int sc_listener_new(const char *path, int listen_fd, struct sc_held_fd *held, si
 
 	if (!l)
 		goto fail;
-	pthread_mutex_init(&l->poll_lock, NULL);
+	pthread_mutex_init(&l->lock, NULL);
 	l->fn = fn;
 	l->data = data;
 	l->nthreads = nthreads < 1 ? 1 : nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
 	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->path = strdup(path);
-	if (l->wake_fd < 0 || !l->path)
+	if (l->wake_fd < 0 || l->epfd < 0 || !l->path) {
+		r = -errno;
 		goto fail;
+	}
 	/* The wake entry holds its own dup: freeing the table closes it. */
 	r = tab_add(l, entry_new(K_WAKE, dup(l->wake_fd)));
 	if (r < 0)
@@ -484,13 +546,19 @@ void sc_listener_free(struct sc_listener *l)
 
 	if (!l)
 		return;
+	if (l->epfd <= 0) /* failed before the epoll set existed */
+		l->epfd = -1;
 	atomic_store(&l->stop, true);
 	if (l->wake_fd >= 0)
 		(void)!write(l->wake_fd, &one, sizeof(one));
 	for (unsigned i = 0; i < l->started; i++)
 		pthread_join(l->threads[i], NULL);
+	/* Every thread has stopped: no event is held anywhere. */
 	while (l->n)
-		tab_del(l, l->n - 1);
+		tab_del(l, l->tab[l->n - 1]);
+	for (size_t i = 0; i < l->nretired; i++)
+		entry_unref(l->retired[i]);
+	free(l->retired);
 	if (l->path && l->ino && !atomic_load(&l->handed_over)) {
 		struct stat st;
 
@@ -500,10 +568,11 @@ void sc_listener_free(struct sc_listener *l)
 	}
 	if (l->wake_fd >= 0)
 		close(l->wake_fd);
+	if (l->epfd >= 0)
+		close(l->epfd);
 	free(l->tab);
-	free(l->pfds);
 	free(l->path);
-	pthread_mutex_destroy(&l->poll_lock);
+	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 

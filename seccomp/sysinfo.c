@@ -34,6 +34,52 @@ static int64_t current_tick(unsigned staleness_ms)
 	       (int64_t)(staleness_ms ? staleness_ms : 1);
 }
 
+void sc_sysinfo_init(struct sc_sysinfo *s, const struct view_ctx *ctx, struct resolver *r,
+		     unsigned staleness_ms)
+{
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->resolver = r;
+	s->staleness_ms = staleness_ms;
+	for (size_t i = 0; i < ARRAY_SIZE(s->cache); i++)
+		pthread_mutex_init(&s->cache[i].lock, NULL);
+}
+
+void sc_sysinfo_fini(struct sc_sysinfo *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(s->cache); i++) {
+		container_unref(s->cache[i].c);
+		s->cache[i].c = NULL;
+		pthread_mutex_destroy(&s->cache[i].lock);
+	}
+}
+
+/* The caller's container, from the cache when this pid asked in the
+ * same staleness tick (the same freshness the files promise). */
+static struct container *caller_container(struct sc_sysinfo *s, pid_t pid, int64_t tick)
+{
+	struct sc_pid_cache *e = &s->cache[(unsigned)pid % ARRAY_SIZE(s->cache)];
+	struct container *c = NULL, *old = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->pid == pid && e->tick == tick && e->c)
+		c = container_ref(e->c);
+	pthread_mutex_unlock(&e->lock);
+	if (c)
+		return c;
+	c = resolve_reader(s->resolver, pid);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&e->lock);
+	old = e->c;
+	e->c = container_ref(c);
+	e->pid = pid;
+	e->tick = tick;
+	pthread_mutex_unlock(&e->lock);
+	container_unref(old);
+	return c;
+}
+
 /* 0: answered; < 0: continue to the kernel; -ENOENT: the caller is gone. */
 static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
 {
@@ -42,6 +88,7 @@ static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
 	struct iovec local = { &si, sizeof(si) };
 	struct iovec remote = { (void *)(uintptr_t)n->data.args[0], sizeof(si) };
 	struct seccomp_notif_resp resp = { .id = n->id };
+	int64_t tick = current_tick(s->staleness_ms);
 	int r;
 
 	/* A 32-bit caller has another struct layout: the kernel answers. */
@@ -50,13 +97,13 @@ static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
 	/* Reads /proc/<pid>/cgroup and ns/pid: about the caller only if the
 	 * notification is still live afterwards (checked below, before the
 	 * write, so a recycled pid never gets our bytes). */
-	c = resolve_reader(s->resolver, (pid_t)n->pid);
+	c = caller_container(s, (pid_t)n->pid, tick);
 	if (!c || view_sysinfo_is_host(s->ctx, c)) {
 		container_unref(c);
 		return -ECANCELED;
 	}
 	r = sysinfo(&host) < 0 ? -errno
-			       : view_sysinfo(s->ctx, c, &host, current_tick(s->staleness_ms), &si);
+			       : view_sysinfo(s->ctx, c, &host, tick, &si);
 	container_unref(c);
 	if (r < 0)
 		return r;
