@@ -57,7 +57,18 @@ $(B)/bench/%: tests/bench/%.c $(B)/libprocview.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libprocview.a $(LDLIBS)
 
-tests: $(TEST_BIN) $(BENCH_BIN)
+# The sysinfo probe runs inside containers: static, once with glibc and
+# once with musl (every Alpine program sizes itself through sysinfo).
+MUSL_CC ?= musl-gcc
+PROBES := $(B)/probe/sysinfo-glibc $(if $(shell command -v $(MUSL_CC)),$(B)/probe/sysinfo-musl)
+$(B)/probe/sysinfo-glibc: tests/probe/sysinfo_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
+$(B)/probe/sysinfo-musl: tests/probe/sysinfo_probe.c
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -O2 -static -o $@ $<
+
+tests: $(TEST_BIN) $(BENCH_BIN) $(PROBES)
 
 deps:
 	@sh tests/install-deps.sh

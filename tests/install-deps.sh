@@ -17,6 +17,7 @@ command -v lxcfs >/dev/null 2>&1 || need="$need lxcfs"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 python3 -c 'import yaml' 2>/dev/null || need="$need python3-yaml"
 command -v groff >/dev/null 2>&1 || need="$need groff-base"
+command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "procview: missing packages:$need (run as root to install them)" >&2

@@ -2,7 +2,10 @@
  * time N calls, then install a filter that sends sysinfo to a seccomp
  * notify fd, pass the fd to procviewd's socket as a runtime would, and
  * time N calls again. Also used by tests as a runtime-free client.
- *   sysinfobench SOCKET [N]   prints "native_us=.. notified_us=.. totalram=.."
+ *   sysinfobench SOCKET [N [LOOP_SECS]]
+ *     prints "native_us=.. notified_us=.. totalram=..", then with LOOP_SECS
+ *     calls sysinfo once a ms for that long and prints "calls=.. failed=..
+ *     errno=.. worst_ms=.." (a daemon crash or handover test).
  * Run it inside a memory-limited cgroup, or procviewd lets the kernel
  * answer (the host's view) and the figure is the CONTINUE path. */
 #include <errno.h>
@@ -106,6 +109,30 @@ static int send_fd(const char *path, int fd)
 	return 0;
 }
 
+/* Call sysinfo once a millisecond: count failures, find the slowest. */
+static void loop(double secs)
+{
+	double end = now_us() + secs * 1e6, worst = 0;
+	unsigned long calls = 0, failed = 0;
+	int last_errno = 0;
+
+	while (now_us() < end) {
+		struct sysinfo si;
+		double t0 = now_us();
+
+		calls++;
+		if (syscall(SYS_sysinfo, &si) != 0) {
+			failed++;
+			last_errno = errno;
+		}
+		if (now_us() - t0 > worst)
+			worst = now_us() - t0;
+		usleep(1000);
+	}
+	printf("calls=%lu failed=%lu errno=%d worst_ms=%.1f\n", calls, failed, last_errno,
+	       worst / 1e3);
+}
+
 int main(int argc, char **argv)
 {
 	struct sysinfo native, notified;
@@ -130,5 +157,8 @@ int main(int argc, char **argv)
 	       "uptime=%ld procs=%u\n",
 	       tn, ts, native.totalram * native.mem_unit, notified.totalram * notified.mem_unit,
 	       notified.mem_unit, notified.uptime, notified.procs);
+	fflush(stdout);
+	if (argc > 3)
+		loop(atof(argv[3]));
 	return 0;
 }
