@@ -36,7 +36,7 @@ sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs-bb"
 cp "$ROOT/$B/probe/sysinfo-glibc" "$ROOT/$B/probe/sysinfo-musl" "$W/rootfs-bb/bin/"
 sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs-usr" host-usr
 
-SHOW='free | awk '"'"'$1 == "Mem:" { print "bbfree", $2 }'"'"'
+SHOW='free | awk '"'"'$1 == "Mem:" { print "bbfree", $2, $3 }'"'"'
 echo "bbuptime $(uptime)"
 echo "glibc $(/bin/sysinfo-glibc)"
 echo "musl $(/bin/sysinfo-musl)"'
@@ -68,6 +68,9 @@ ok $rc "runc run with the seccomp profile and the hook, no daemon before: the co
 [ $rc = 0 ] || sed 's/^/#   /' "$W/m256.out"
 is "$(daemons | wc -l)" 1 "the hook started the daemon before runc connected to its socket"
 is "$(awk '$1 == "bbfree" { print $2 }' "$W/m256.out")" 262144 "256M: busybox free total 262144 kB"
+used=$(awk '$1 == "bbfree" { print $3 }' "$W/m256.out")
+[ -n "$used" ] && [ "$used" -le 262144 ]
+ok $? "256M: busybox free used ($used kB) within total: sysinfo agrees with the attached meminfo"
 is "$(get m256 glibc totalram)" 268435456 "256M: glibc static sysinfo totalram"
 is "$(get m256 glibc phys_bytes)" 268435456 "256M: glibc static sysconf(_SC_PHYS_PAGES)"
 is "$(get m256 musl totalram)" 268435456 "256M: musl static sysinfo totalram"
