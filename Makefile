@@ -119,7 +119,13 @@ PATHS_TEXT := BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR)
 HOOKS_JSON := $(notdir $(wildcard hooks.d/*.json))
 MAN1 := $(notdir $(wildcard man/*.1))
 MAN8 := $(notdir $(wildcard man/*.8))
+# podman's default seccomp profile plus sysinfo sent to procviewd, for
+# containers.conf's seccomp_profile; made from the one containers-common
+# installs, so only where that exists.
+PODMAN_SECCOMP_BASE ?= /usr/share/containers/seccomp.json
+SECCOMP_PROFILE := $(DATADIR)/procview/seccomp.json
 INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(HOOKDIR)/procview-hook \
+	$(if $(wildcard $(PODMAN_SECCOMP_BASE)),$(SECCOMP_PROFILE)) \
 	$(HOOKS_JSON:%=$(HOOKSDDIR)/%) $(UNITDIR)/procview.service \
 	$(MAN1:%=$(MANDIR)/man1/%) $(MAN8:%=$(MANDIR)/man8/%)
 
@@ -143,10 +149,17 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/procview.service
 	for f in $(MAN1); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man1/$$f || exit 1; done
 	for f in $(MAN8); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; done
+	if [ -r $(PODMAN_SECCOMP_BASE) ]; then \
+		install -d -m 0755 $(DESTDIR)$(dir $(SECCOMP_PROFILE)) && \
+		$(B)/procview seccomp --podman --base $(PODMAN_SECCOMP_BASE) \
+			-o $(DESTDIR)$(SECCOMP_PROFILE) || exit 1; \
+	else \
+		echo "make install: no $(PODMAN_SECCOMP_BASE) (containers-common): seccomp profile for podman not written"; \
+	fi
 
 uninstall:
 	rm -f $(INSTALL_FILES:%=$(DESTDIR)%)
-	rmdir $(DESTDIR)$(HOOKDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(dir $(SECCOMP_PROFILE)) 2>/dev/null || true
 
 # The layout, one path a line, for tests and packagers: what install writes
 # and uninstall removes.
