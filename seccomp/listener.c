@@ -451,10 +451,17 @@ static void *thread_main(void *arg)
 {
 	struct sc_listener *l = arg;
 
+	/* Cancellable only while waiting: stopping never interrupts an answer
+	 * (or a lock it holds), and never depends on which waiter epoll wakes. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	while (!atomic_load(&l->stop)) {
 		struct epoll_event ev;
-		int n = epoll_wait(l->epfd, &ev, 1, atomic_load(&l->npending) ? 250 : -1);
 		struct entry *e;
+		int n;
+
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		n = epoll_wait(l->epfd, &ev, 1, atomic_load(&l->npending) ? 250 : -1);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 
 		if (n <= 0 || atomic_load(&l->stop)) {
 			sweep_conns(l);
@@ -551,6 +558,8 @@ void sc_listener_free(struct sc_listener *l)
 	atomic_store(&l->stop, true);
 	if (l->wake_fd >= 0)
 		(void)!write(l->wake_fd, &one, sizeof(one));
+	for (unsigned i = 0; i < l->started; i++)
+		pthread_cancel(l->threads[i]);
 	for (unsigned i = 0; i < l->started; i++)
 		pthread_join(l->threads[i], NULL);
 	/* Every thread has stopped: no event is held anywhere. */

@@ -108,6 +108,8 @@ in_cgroup "$CG" "$BENCH" "$SOCK" 100 3 >"$W/kill.out" &
 CLIENT=$!
 sleep 1
 kill -9 $DAEMON_PID
+# the pid file a kill -9 leaves behind (runstate: slashes become '_')
+on_exit "rm -f '/run/procview/daemon.$(echo "$MNT" | tr / _).pid'"
 wait $CLIENT
 loop=$(tail -1 "$W/kill.out")
 echo "# kill -9 during a sysinfo loop: $loop"
