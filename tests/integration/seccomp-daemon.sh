@@ -80,9 +80,12 @@ is "$(val "$out" totalram)" 268435456 "and does not remove it when it stops"
 
 # --replace while a client calls sysinfo in a loop: no failed call, no
 # caller held up.
+# started: its first line is out (the loop runs from then on)
+started() { for _ in $(seq 200); do grep -q notified_us "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 in_cgroup "$CG" "$BENCH" "$SOCK" 100 4 >"$W/replace.out" &
 CLIENT=$!
-sleep 1
+started "$W/replace.out"
+sleep 0.5
 OLD=$DAEMON_PID
 "$ROOT/$B/procviewd" -f --replace --seccomp-socket "$SOCK" --log-level debug "$MNT" >"$W/new.log" 2>&1 &
 DAEMON_PID=$!
@@ -106,7 +109,8 @@ is "$(val "$out" totalram)" 268435456 "the new daemon answers new clients"
 # issue 12): the kernel answers ENOSYS for good once the listener is gone.
 in_cgroup "$CG" "$BENCH" "$SOCK" 100 3 >"$W/kill.out" &
 CLIENT=$!
-sleep 1
+started "$W/kill.out"
+sleep 0.5
 kill -9 $DAEMON_PID
 # the pid file a kill -9 leaves behind (runstate: slashes become '_')
 on_exit "rm -f '/run/procview/daemon.$(echo "$MNT" | tr / _).pid'"

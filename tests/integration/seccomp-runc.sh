@@ -147,7 +147,7 @@ id=pvsc-$$-loop
 IDS="$IDS $id"
 (cd "$W/loop" && $RUNC run "$id" >"$W/loop.out" 2>&1 </dev/null) &
 RUNPID=$!
-sleep 1.5
+for _ in $(seq 200); do grep -q calls= "$W/loop.out" 2>/dev/null && break; sleep 0.05; done
 kill -9 $(daemons)
 wait $RUNPID
 res=$(tail -1 "$W/loop.out")
