@@ -121,7 +121,7 @@ while [ $i -lt 10 ]; do
 	run many$i
 	i=$((i + 1))
 done
-mkb long rootfs-bb --memory 268435456 -- sleep 60
+mkb long rootfs-bb --memory 268435456 -- sleep 600
 id=pvsc-$$-long
 IDS="$IDS $id"
 (cd "$W/long" && $RUNC run -d "$id" >"$W/long.out" 2>&1 </dev/null)
