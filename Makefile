@@ -13,7 +13,7 @@ CC ?= cc
 PKGS := fuse3 yajl mount
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-Wshadow -Wformat=2 -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Idaemon -Ioci -Ihook -Iruntime \
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Iseccomp -Idaemon -Ioci -Ihook -Iruntime \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
@@ -23,7 +23,7 @@ LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
 HOOK_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
 
 MAINS := daemon/main.c hook/main.c cli/main.c runtime/main.c
-SRC_DIRS := lib model fusefs daemon oci hook cli runtime
+SRC_DIRS := lib model fusefs seccomp daemon oci hook cli runtime
 CORE_SRC := $(filter-out $(MAINS),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -61,7 +61,18 @@ $(B)/bench/%: tests/bench/%.c $(B)/libprocview.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libprocview.a $(LDLIBS)
 
-tests: $(TEST_BIN) $(BENCH_BIN)
+# The sysinfo probe runs inside containers: static, once with glibc and
+# once with musl (every Alpine program sizes itself through sysinfo).
+MUSL_CC ?= musl-gcc
+PROBES := $(B)/probe/sysinfo-glibc $(if $(shell command -v $(MUSL_CC)),$(B)/probe/sysinfo-musl)
+$(B)/probe/sysinfo-glibc: tests/probe/sysinfo_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -static -o $@ $<
+$(B)/probe/sysinfo-musl: tests/probe/sysinfo_probe.c
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -O2 -static -o $@ $<
+
+tests: $(TEST_BIN) $(BENCH_BIN) $(PROBES)
 
 deps:
 	@sh tests/install-deps.sh
@@ -116,8 +127,14 @@ PATHS_TEXT := BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR)
 HOOKS_JSON := $(notdir $(wildcard hooks.d/*.json))
 MAN1 := $(notdir $(wildcard man/*.1))
 MAN8 := $(notdir $(wildcard man/*.8))
+# podman's default seccomp profile plus sysinfo sent to procviewd, for
+# containers.conf's seccomp_profile; made from the one containers-common
+# installs, so only where that exists.
+PODMAN_SECCOMP_BASE ?= /usr/share/containers/seccomp.json
+SECCOMP_PROFILE := $(DATADIR)/procview/seccomp.json
 INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(BINDIR)/procview-runtime \
 	$(HOOKDIR)/procview-hook \
+	$(if $(wildcard $(PODMAN_SECCOMP_BASE)),$(SECCOMP_PROFILE)) \
 	$(HOOKS_JSON:%=$(HOOKSDDIR)/%) $(UNITDIR)/procview.service \
 	$(MAN1:%=$(MANDIR)/man1/%) $(MAN8:%=$(MANDIR)/man8/%)
 
@@ -142,10 +159,17 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/procview.service
 	for f in $(MAN1); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man1/$$f || exit 1; done
 	for f in $(MAN8); do install -m 0644 man/$$f $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; done
+	if [ -r $(PODMAN_SECCOMP_BASE) ]; then \
+		install -d -m 0755 $(DESTDIR)$(dir $(SECCOMP_PROFILE)) && \
+		$(B)/procview seccomp --podman --base $(PODMAN_SECCOMP_BASE) \
+			-o $(DESTDIR)$(SECCOMP_PROFILE) || exit 1; \
+	else \
+		echo "make install: no $(PODMAN_SECCOMP_BASE) (containers-common): seccomp profile for podman not written"; \
+	fi
 
 uninstall:
 	rm -f $(INSTALL_FILES:%=$(DESTDIR)%)
-	rmdir $(DESTDIR)$(HOOKDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(dir $(SECCOMP_PROFILE)) 2>/dev/null || true
 
 # The layout, one path a line, for tests and packagers: what install writes
 # and uninstall removes.

@@ -12,7 +12,7 @@
 
 struct command {
 	const char *name;
-	int min_args, max_args;
+	int min_args, max_args; /* -1: the command parses its own options */
 	int (*run)(const struct cli_opts *o, int argc, char **argv);
 	const char *args, *help;
 };
@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "show", 1, 2, cmd_show, " PID [FILE]",
 	  "what the container of PID sees in FILE (default: every file)" },
 	{ "heal", 0, 0, cmd_heal, "", "re-attach the views of every recorded container now" },
+	{ "seccomp", -1, -1, cmd_seccomp, " --oci|--podman",
+	  "print a seccomp profile sending sysinfo(2) to procviewd" },
 };
 
 static void usage(FILE *f)
@@ -81,13 +83,28 @@ int main(int argc, char **argv)
 	};
 	struct cli_opts o = { .mountpoint = CLI_DEFAULT_MOUNTPOINT, .record_dir = RECORD_DIR };
 	const struct command *cmd = NULL;
-	int c, nargs;
+	int c, nargs, own = 0;
 
 	/* heal logs each failure; show them, not only in syslog. */
 	log_open("procview", true, LOG_WARNING);
 	opterr = 0;
-	/* Options may come before or after the subcommand. */
-	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
+	/* Options may come before or after the subcommand, except for one
+	 * with options of its own: there they end at its name. */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (strcmp(argv[i], "--mountpoint") == 0)
+			i++;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			if (strcmp(argv[i], "--mountpoint") == 0)
+				i++;
+			continue;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+			if (strcmp(argv[i], commands[k].name) == 0 && commands[k].min_args < 0)
+				own = i;
+		break;
+	}
+	while ((c = getopt_long(own ? own : argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MNT:
 			o.mountpoint = clean_mountpoint(optarg);
@@ -118,6 +135,8 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd)
 		die_usage("unknown command '%s'", argv[optind]);
+	if (own)
+		return cmd->run(&o, argc - own, argv + own);
 	nargs = argc - optind - 1;
 	if (nargs < cmd->min_args)
 		die_usage("%s: missing argument; usage: procview %s%s", cmd->name, cmd->name,

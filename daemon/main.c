@@ -3,7 +3,9 @@
  * the load-average sampler until told to stop. */
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "handoff.h"
 #include "heal.h"
+#include "listener.h"
 #include "log.h"
 #include "mountpoint.h"
 #include "procfs.h"
@@ -11,6 +13,7 @@
 #include "record.h"
 #include "runstate.h"
 #include "sampler.h"
+#include "sysinfo.h"
 #include "util.h"
 #include "view.h"
 
@@ -26,17 +29,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
+#define DEFAULT_SECCOMP_SOCKET "/run/procview/seccomp.sock"
+#define SECCOMP_THREADS 4
 
 struct options {
 	bool foreground;
 	const char *cgroup_root, *proc_root, *sys_root;
 	const char *mountpoint;
 	const char *record_dir;
+	const char *seccomp_socket; /* NULL: --no-seccomp */
 	bool cpu_quota, loadavg, replace;
 	unsigned staleness_ms;
 	int log_level;
@@ -57,6 +64,10 @@ static void usage(FILE *f)
 		"      --staleness MS     per-container files may lag by this much (default 100)\n"
 		"      --log-level LEVEL  error, warning, info (default) or debug\n"
 		"      --record-dir DIR   container records to heal (default " RECORD_DIR ")\n"
+		"      --seccomp-socket PATH  answer sysinfo(2) for containers whose seccomp\n"
+		"                         profile names PATH as listenerPath\n"
+		"                         (default " DEFAULT_SECCOMP_SOCKET ")\n"
+		"      --no-seccomp       do not listen for seccomp notify fds\n"
 		"      --replace          take over from a running procviewd on MOUNTPOINT\n"
 		"                         without a gap (live upgrade), then it exits\n"
 		"  -h, --help             show this help\n"
@@ -77,7 +88,8 @@ static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE, O_RECDIR };
+	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE, O_RECDIR,
+	       O_SECCOMP, O_NOSECCOMP };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "cgroup-root", required_argument, NULL, O_CG },
@@ -89,6 +101,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "replace", no_argument, NULL, O_REPLACE },
 		{ "record-dir", required_argument, NULL, O_RECDIR },
+		{ "seccomp-socket", required_argument, NULL, O_SECCOMP },
+		{ "no-seccomp", no_argument, NULL, O_NOSECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -98,6 +112,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	*o = (struct options){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
 			       .sys_root = "/sys", .mountpoint = DEFAULT_MOUNTPOINT,
 			       .record_dir = RECORD_DIR,
+			       .seccomp_socket = DEFAULT_SECCOMP_SOCKET,
 			       .cpu_quota = true, .loadavg = true, .staleness_ms = 100,
 			       .log_level = LOG_INFO };
 	opterr = 0;
@@ -142,6 +157,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (optarg[0] != '/')
 				die_usage("--record-dir '%s' must be an absolute path", optarg);
 			o->record_dir = optarg;
+			break;
+		case O_SECCOMP:
+			if (optarg[0] != '/')
+				die_usage("--seccomp-socket '%s' must be an absolute path", optarg);
+			o->seccomp_socket = optarg;
+			break;
+		case O_NOSECCOMP:
+			o->seccomp_socket = NULL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -272,6 +295,59 @@ static int loop_start(struct loop *l)
 	return -r;
 }
 
+/* Each container and each exec brings a notify fd: allow as many as the
+ * hard limit does. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (strlen(path) >= sizeof(tmp))
+		return;
+	strcpy(tmp, path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(tmp, 0755);
+			*p = '/';
+		}
+}
+
+/* Listen for runtimes' notify fds. Replacing a daemon: take its socket
+ * and fds over first, so no container ever loses its listener. */
+static int seccomp_start(const struct options *o, bool replacing, struct sc_sysinfo *ans,
+			 struct sc_listener **out)
+{
+	struct sc_held_fd *held = NULL;
+	size_t nheld = 0;
+	int lfd = -1, r;
+
+	mkdir_parents(o->seccomp_socket);
+	if (replacing) {
+		r = sc_handoff_request(o->seccomp_socket, &lfd, &held, &nheld);
+		if (r < 0)
+			log_msg(LOG_WARNING, "seccomp: no handoff from the old daemon (%s); binding anew",
+				strerror(-r));
+		else
+			log_msg(LOG_INFO, "seccomp: took over the socket and %zu notify fds", nheld);
+	}
+	r = sc_listener_new(o->seccomp_socket, lfd, held, nheld, sc_sysinfo_answer, ans,
+			    SECCOMP_THREADS, out);
+	sc_held_free(held, nheld); /* the fds themselves now belong to the listener */
+	if (r == 0)
+		r = sc_listener_start(*out);
+	return r;
+}
+
 /* Fork; the parent waits for the child's verdict on the pipe. */
 static int daemonize(void)
 {
@@ -340,6 +416,8 @@ int main(int argc, char **argv)
 	struct loop la = { 0 }, lb = { 0 };
 	struct view_stats vstats = { 0 };
 	struct sampler smp;
+	struct sc_sysinfo sc_ans = { 0 };
+	struct sc_listener *sc = NULL;
 	char sub[PATH_MAX], msg[PATH_MAX + 100];
 	sigset_t sigs;
 	int notify = -1, sig, r;
@@ -382,6 +460,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fo = (struct fs_opts){ .ctx = &ctx, .resolver = resolver, .staleness_ms = o.staleness_ms };
+	/* Before the mount answers: runc connects to the socket right after
+	 * the hook, which waits for the mount, returns. */
+	if (o.seccomp_socket) {
+		raise_nofile();
+		sc_sysinfo_init(&sc_ans, &ctx, resolver, o.staleness_ms);
+		r = seccomp_start(&o, old_pid > 0, &sc_ans, &sc);
+		/* The files still serve without it: never fatal. */
+		if (r == -EADDRINUSE)
+			log_msg(LOG_WARNING, "seccomp: another daemon listens on %s; sysinfo not answered here",
+				o.seccomp_socket);
+		else if (r < 0)
+			log_msg(LOG_WARNING, "seccomp: cannot listen on %s: %s; sysinfo not answered",
+				o.seccomp_socket, strerror(-r));
+		if (r < 0)
+			sc = NULL;
+	}
 	la.se = fs_reader_new(&fo, "procview");
 	lb.se = fs_containers_new(&fo, "procview-containers");
 	if (!la.se || !lb.se) {
@@ -451,6 +545,12 @@ int main(int argc, char **argv)
 	heal_cancel();
 	sampler_stop(&smp);
 
+	if (sc) {
+		/* Closing the notify fds: the kernel answers ENOSYS to those
+		 * containers' sysinfo from now on (its rule for a gone listener). */
+		sc_listener_free(sc);
+		sc_sysinfo_fini(&sc_ans);
+	}
 	fuse_session_exit(lb.se);
 	fuse_session_exit(la.se);
 	fuse_session_unmount(lb.se);

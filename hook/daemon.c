@@ -278,6 +278,8 @@ static void reset_oom_score(char *note, size_t size)
 static __attribute__((noreturn)) void exec_daemon(const struct daemon_opts *o, int wfd)
 {
 	char *const argv[] = { (char *)o->daemon_path, "-f", (char *)o->mountpoint, NULL };
+	char *const argv_sc[] = { (char *)o->daemon_path, "-f", "--seccomp-socket",
+				  (char *)o->seccomp_socket, (char *)o->mountpoint, NULL };
 	char what[256], note[200] = "";
 	sigset_t none;
 	int null, r;
@@ -306,7 +308,7 @@ static __attribute__((noreturn)) void exec_daemon(const struct daemon_opts *o, i
 	reset_oom_score(note, sizeof(note));
 	if (note[0])
 		tell('W', "it runs with %s", note);
-	execve(o->daemon_path, argv, daemon_env);
+	execve(o->daemon_path, o->seccomp_socket ? argv_sc : argv, daemon_env);
 	tell('E', "%d", errno);
 	_exit(127);
 }
@@ -500,6 +502,10 @@ int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char *
 		ARG("--");
 		ARG("%s", o->daemon_path);
 		ARG("-f");
+		if (o->seccomp_socket) {
+			ARG("--seccomp-socket");
+			ARG("%s", o->seccomp_socket);
+		}
 		ARG("%s", o->mountpoint);
 	} else {
 		return -EINVAL;

@@ -17,6 +17,7 @@
 struct daemon_opts {
 	const char *mountpoint;
 	const char *daemon_path;
+	const char *seccomp_socket; /* passed as --seccomp-socket; NULL: the default */
 	/* mountpoint and daemon are the installed unit's: procview.service
 	 * may be started for them. */
 	bool unit_paths;

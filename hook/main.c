@@ -57,6 +57,7 @@ struct options {
 	char *mountpoint;
 	const char *daemon;
 	const char *record_dir;
+	const char *seccomp_socket;
 	bool strict;
 	bool no_start;
 };
@@ -135,6 +136,8 @@ static void usage(FILE *f)
 		"  --mountpoint DIR   procviewd's mountpoint (default " DEFAULT_MOUNTPOINT ")\n"
 		"  --daemon PATH      procviewd to start if none answers (default " DEFAULT_DAEMON ")\n"
 		"  --no-start         never start a daemon, attach what is there\n"
+		"  --seccomp-socket PATH  the daemon it starts listens there for seccomp\n"
+		"                     notify fds (default: procviewd's own default)\n"
 		"  --strict           exit 3 instead of 0 when attaching fails\n"
 		"  --record-dir DIR   where containers are recorded (default " RECORD_DIR ")\n"
 		"  --help, --version\n"
@@ -156,7 +159,7 @@ static enum stage parse_stage(const char *s)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MNT = 256, OPT_DAEMON, OPT_STRICT, OPT_NOSTART, OPT_RECORDS, OPT_HELP,
+	enum { OPT_MNT = 256, OPT_DAEMON, OPT_STRICT, OPT_NOSTART, OPT_RECORDS, OPT_SECCOMP, OPT_HELP,
 	       OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "mountpoint", required_argument, NULL, OPT_MNT },
@@ -164,6 +167,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "no-start", no_argument, NULL, OPT_NOSTART },
 		{ "record-dir", required_argument, NULL, OPT_RECORDS },
+		{ "seccomp-socket", required_argument, NULL, OPT_SECCOMP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +197,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NOSTART:
 			o->no_start = true;
+			break;
+		case OPT_SECCOMP:
+			if (optarg[0] != '/')
+				die(EXIT_USAGE, "--seccomp-socket must be an absolute path");
+			o->seccomp_socket = optarg;
 			break;
 		case OPT_RECORDS:
 			o->record_dir = optarg;
@@ -358,8 +367,9 @@ static int create(const struct options *o, const struct oci_state *st)
 		struct daemon_opts dopt = {
 			.mountpoint = o->mountpoint,
 			.daemon_path = o->daemon,
+			.seccomp_socket = o->seccomp_socket,
 			.unit_paths = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
-				      strcmp(o->daemon, DEFAULT_DAEMON) == 0,
+				      strcmp(o->daemon, DEFAULT_DAEMON) == 0 && !o->seccomp_socket,
 			.deadline_ms = watchdog.start + ENSURE_MS,
 		};
 

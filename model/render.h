@@ -66,3 +66,18 @@ int render_swaps(const char *host_swaps, const struct cg_memory *cg,
 		 const char *container_meminfo, struct buf *out);
 /* online/present/possible: "0\n" or "0-(n-1)\n". */
 int render_cpulist(const struct cpu_view *v, struct buf *out);
+
+/* sysinfo(2) for a container, from the same numbers its files show.
+ * Every input left NULL/false keeps the host's value from *host (the
+ * kernel's own sysinfo), so an unlimited container gets exactly the
+ * host's struct. Output is in bytes with mem_unit 1, as the kernel gives
+ * it on 64-bit. */
+struct sysinfo;
+struct sysinfo_inputs {
+	const char *meminfo;             /* the container's rendered meminfo */
+	bool has_uptime;
+	double uptime_s;                 /* what /proc/uptime's first field shows */
+	const struct loadavg_state *load; /* what /proc/loadavg shows */
+};
+int sysinfo_compute(const struct sysinfo *host, const struct sysinfo_inputs *in,
+		    struct sysinfo *out);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 
 static long read_host(const struct view_ctx *ctx, enum view_id id, char **text)
@@ -151,6 +152,7 @@ static int r_cpulist(const struct view_ctx *ctx, struct container *c, enum view_
 	return r < 0 ? r : render_cpulist(&in->v, out);
 }
 
+/* The container's age: uptime's first field and sysinfo's uptime. */
 static double age_seconds(const struct container *c)
 {
 	double age = boottime_now() - (double)c->start_ticks / (double)clock_ticks();
@@ -294,16 +296,11 @@ size_t view_sample_load_all(const struct view_ctx *ctx, struct container **cs, s
 	return sampled;
 }
 
-static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_id id,
-		     struct buf *out)
+/* The container's load state, as loadavg and sysinfo both show it. */
+static void load_snapshot(const struct view_ctx *ctx, struct container *c,
+			  struct loadavg_state *out)
 {
-	(void)id;
-	int r;
-	bool sampled;
-
-	if (!ctx->loadavg)
-		return view_host(ctx, V_LOADAVG, out);
-	bool empty;
+	bool sampled, empty;
 
 	pthread_mutex_lock(&c->lock);
 	sampled = c->load.sampled;
@@ -326,9 +323,20 @@ static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_lock(&c->lock);
-	r = render_loadavg(&c->load, out);
+	*out = c->load;
 	pthread_mutex_unlock(&c->lock);
-	return r;
+}
+
+static int r_loadavg(const struct view_ctx *ctx, struct container *c, enum view_id id,
+		     struct buf *out)
+{
+	struct loadavg_state load;
+
+	(void)id;
+	if (!ctx->loadavg)
+		return view_host(ctx, V_LOADAVG, out);
+	load_snapshot(ctx, c, &load);
+	return render_loadavg(&load, out);
 }
 
 static int r_diskstats(const struct view_ctx *ctx, struct container *c, enum view_id id,
@@ -381,6 +389,55 @@ static bool is_host_view(const struct container *c, enum view_id id)
 	default:
 		return cpu_is_host(c);
 	}
+}
+
+static int snapshot_render(const void *ctx, struct container *c, int view, struct buf *out)
+{
+	return view_render(ctx, c, (enum view_id)view, out);
+}
+
+int view_sysinfo(const struct view_ctx *ctx, struct container *c, const struct sysinfo *host,
+		 int64_t tick, struct sysinfo *out)
+{
+	_cleanup_free_ char *meminfo = NULL;
+	struct sysinfo_inputs in = { 0 };
+	struct loadavg_state load;
+	size_t len;
+	int r;
+
+	if (c && !is_host_view(c, V_MEMINFO)) {
+		/* The very bytes /proc/meminfo serves this tick; swaps agrees
+		 * with them by construction. */
+		r = tick >= 0 ? container_snapshot(c, V_MEMINFO, tick, snapshot_render, ctx,
+						   &meminfo, &len)
+			      : -EAGAIN;
+		if (r < 0) {
+			struct buf b = { 0 };
+
+			r = view_render(ctx, c, V_MEMINFO, &b);
+			if (r < 0) {
+				buf_free(&b);
+				return r;
+			}
+			meminfo = buf_steal(&b, &len);
+		}
+		in.meminfo = meminfo;
+	}
+	if (c && !is_host_view(c, V_UPTIME)) {
+		in.has_uptime = true;
+		in.uptime_s = age_seconds(c);
+	}
+	if (c && ctx->loadavg && !is_host_view(c, V_LOADAVG)) {
+		load_snapshot(ctx, c, &load);
+		in.load = &load;
+	}
+	return sysinfo_compute(host, &in, out);
+}
+
+bool view_sysinfo_is_host(const struct view_ctx *ctx, const struct container *c)
+{
+	return !c || (is_host_view(c, V_MEMINFO) && is_host_view(c, V_UPTIME) &&
+		      (!ctx->loadavg || is_host_view(c, V_LOADAVG)));
 }
 
 int view_render(const struct view_ctx *ctx, struct container *c, enum view_id id,

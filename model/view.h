@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "cgroup.h"
@@ -64,3 +65,13 @@ void view_sample_load(const struct view_ctx *ctx, struct container *c);
 /* The same for many containers, walking each cgroup's tasks once (cs is
  * reordered). Returns the number of cgroups walked. */
 size_t view_sample_load_all(const struct view_ctx *ctx, struct container **cs, size_t n);
+/* sysinfo(2) as container c (NULL: the host) sees it: memory from the
+ * meminfo it reads (tick >= 0: shared with that staleness tick's
+ * rendering), uptime and loads from the same numbers as its uptime and
+ * loadavg. host is the kernel's own sysinfo, kept for whatever the
+ * container does not limit. */
+struct sysinfo;
+int view_sysinfo(const struct view_ctx *ctx, struct container *c, const struct sysinfo *host,
+		 int64_t tick, struct sysinfo *out);
+/* Would view_sysinfo give exactly the host's answer? */
+bool view_sysinfo_is_host(const struct view_ctx *ctx, const struct container *c);

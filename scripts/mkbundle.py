@@ -33,6 +33,8 @@ def main():
     p.add_argument("--no-proc", action="store_true")
     p.add_argument("--no-sys", action="store_true")
     p.add_argument("--terminal", action="store_true")
+    p.add_argument("--seccomp")
+    p.add_argument("--seccomp-socket")
     p.add_argument("args", nargs="+")
     a = p.parse_args()
 
@@ -94,6 +96,9 @@ def main():
         },
         "annotations": dict(kv.split("=", 1) for kv in a.annotation),
     }
+    if a.seccomp:
+        with open(a.seccomp) as f:
+            cfg["linux"]["seccomp"] = json.load(f)
     if a.hook:
         args = ["procview-hook", "createRuntime"]
         if a.daemon:
@@ -102,6 +107,8 @@ def main():
             args += ["--mountpoint", a.mountpoint]
         if a.strict:
             args.append("--strict")
+        if a.seccomp_socket:
+            args += ["--seccomp-socket", a.seccomp_socket]
         if a.record_dir:
             args += ["--record-dir", a.record_dir]
         post = [x if x != "createRuntime" else "poststop" for x in args]

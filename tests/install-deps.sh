@@ -19,6 +19,7 @@ python3 -c 'import yaml' 2>/dev/null || need="$need python3-yaml"
 command -v groff >/dev/null 2>&1 || need="$need groff-base"
 [ -x /usr/bin/docker ] && command -v dockerd >/dev/null 2>&1 || need="$need docker.io"
 command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1 || need="$need containerd"
+command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "procview: missing packages:$need (run as root to install them)" >&2

@@ -65,7 +65,7 @@ incg() { # incg NAME CMD...: run CMD inside pvbench/NAME
 }
 
 echo "procview bench: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), kernel $(uname -r), $(date -u +%Y-%m-%d)"
-"$B/procviewd" -f "$MNT" >"$W/daemon.log" 2>&1 &
+"$B/procviewd" -f --seccomp-socket "$W/seccomp.sock" "$MNT" >"$W/daemon.log" 2>&1 &
 DPID=$!
 PIDS="$PIDS $DPID"
 for _ in $(seq 100); do [ -f "$MNT/proc/meminfo" ] && [ -d "$MNT/containers/." ] && break; sleep 0.05; done
@@ -115,6 +115,22 @@ for mode in hot sampled; do
 	[ $HAVE_LXCFS = 1 ] && measure lxcfs $mode $(for f in $FILES; do path_of lxcfs $f; done)
 	[ -x "$B/procview-hook" ] && ct_measure $mode
 done
+
+# sysinfo(2): native, then answered by procviewd through a seccomp notify
+# fd, in the same process (the 256M cgroup r0); and the CONTINUE path of a
+# process in the root cgroups, which procviewd hands back to the kernel.
+echo "measuring sysinfo latency (native against notified)..."
+SB="$ROOT/$B/bench/sysinfobench"
+for i in $(seq ${SYSINFO_RUNS:-5}); do
+	incg r0 "$SB" "$W/seccomp.sock" 20000 >>"$W/sysinfo-limited.txt"
+	sh -c 'for c in '"$CGS"'; do [ -d /sys/fs/cgroup/$c ] && echo $$ > /sys/fs/cgroup/$c/cgroup.procs; done
+		exec "$@"' sh "$SB" "$W/seccomp.sock" 20000 >>"$W/sysinfo-host.txt"
+done
+smed() { tr ' ' '\n' <"$1" | awk -F= -v k="$2" '$1 == k { print $2 }' | sort -n |
+	awk '{ a[NR] = $1 } END { if (NR) printf "%.2f", a[int((NR + 1) / 2)] }'; }
+echo "sysinfo,native,256M,$(smed "$W/sysinfo-limited.txt" native_us),," >>"$CSV"
+echo "sysinfo,notified,256M,$(smed "$W/sysinfo-limited.txt" notified_us),," >>"$CSV"
+echo "sysinfo,continue,host,$(smed "$W/sysinfo-host.txt" notified_us),," >>"$CSV"
 
 # hook cost: runc run of a trivial container without any hook, with a
 # no-op /bin/true createRuntime hook (what any hook costs runc: a fork and

@@ -84,6 +84,16 @@ else
 	ok 0 "man pages render # SKIP groff not installed"
 fi
 
+P=$D/usr/share/procview/seccomp.json
+if [ -r /usr/share/containers/seccomp.json ] && command -v python3 >/dev/null; then
+	python3 - "$P" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["listenerPath"] == "/run/procview/seccomp.sock"
+assert [r["action"] for r in p["syscalls"] if "sysinfo" in r.get("names", [])] == ["SCMP_ACT_NOTIFY"]
+PY
+	ok $? "the podman seccomp profile sends sysinfo to /run/procview/seccomp.sock"
+fi
 $MK uninstall >"$W/uninstall.log" 2>&1
 ok $? "make uninstall succeeds"
 left=$(cd "$D" && find . ! -type d)

@@ -44,6 +44,12 @@ need_root() {
 start_daemon() {
 	mnt=$1
 	shift
+	# A private seccomp socket unless the test names one: tests never
+	# touch the global /run/procview/seccomp.sock.
+	case " $* " in
+	*" --seccomp-socket "* | *" --no-seccomp "*) ;;
+	*) set -- --seccomp-socket "$mnt.seccomp.sock" "$@" ;;
+	esac
 	"$B/procviewd" -f "$@" "$mnt" >"$mnt.log" 2>&1 &
 	DAEMON_PID=$!
 	on_exit "kill $DAEMON_PID 2>/dev/null; sleep 0.2; umount -l '$mnt/containers' 2>/dev/null; umount -l '$mnt' 2>/dev/null; rm -f '$mnt.log'"
