@@ -55,14 +55,21 @@ say "booting the guest (TCG, results in $share/out)"
 : >"$share/out/log"
 tail -n +1 -f "$share/out/log" 2>/dev/null &
 tailer=$!
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg,thread=multi -cpu max -smp "${PROCVIEW_VM_CPUS:-3}" -m 4G \
 	-display none -monitor none -serial "file:$share/out/console" -no-reboot \
 	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
 	-append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 no_timer_check panic=1" \
 	-drive "file=$img/disk.img,format=raw,if=virtio,snapshot=on" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
-	-nic none
+	-nic none &
+qemu=$!
+# The guest powers itself off once it has written rc; should that hang,
+# a minute later it is stopped here.
+while kill -0 "$qemu" 2>/dev/null && [ ! -f "$share/out/rc" ]; do sleep 2; done
+for _ in $(seq 30); do kill -0 "$qemu" 2>/dev/null || break; sleep 2; done
+kill "$qemu" 2>/dev/null
+wait "$qemu"
 qrc=$?
 sleep 1
 kill "$tailer" 2>/dev/null
