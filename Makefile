@@ -1,5 +1,5 @@
-# procview: plain Makefile. `make`, `make check`, `make demo`, `make bench`,
-# `make install PREFIX=/usr DESTDIR=...`, `make fmt`.
+# procview: plain Makefile. `make`, `make check`, `make check-vm`, `make demo`,
+# `make bench`, `make install PREFIX=/usr DESTDIR=...`, `make fmt`.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
@@ -82,6 +82,11 @@ check: deps all tests
 
 check-asan:
 	PROCVIEW_SANITIZED=1 $(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DBUF_MIN=8" LDFLAGS="-fsanitize=address,undefined" check
+
+# A Debian 12 guest under QEMU (systemd, pure cgroup v2, crun): the suite
+# and the operator tests there. The image is cached in /var/cache/procview-vm.
+check-vm:
+	sh tests/vm/run.sh
 
 demo: deps all
 	sh scripts/demo.sh
@@ -181,4 +186,4 @@ list-install:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-asan demo bench bench-shim fuzz fmt clean install uninstall FORCE
+.PHONY: all tests deps check check-asan check-vm demo bench bench-shim fuzz fmt clean install uninstall FORCE

@@ -1,9 +1,8 @@
 #!/bin/sh
-# procviewd for real: mount on a temp dir, read as processes inside v1
-# cgroups with memory, cpuset and CFS limits, and as the host.
+# procviewd for real: mount on a temp dir, read as processes inside
+# cgroups (v1 or v2) with memory, cpuset and CFS limits, and as the host.
 . "$(dirname "$0")/lib.sh"
 need_root
-[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy (this test drives v1 for real; v2 is covered by fixture unit tests)"
 
 # the command line
 out=$("$B/procviewd" --bogus 2>&1)
@@ -31,8 +30,8 @@ ok $? "procviewd mounts and answers on a temp dir"
 
 CG=pvtest-daemon-$$
 mk_cgroup "$CG"
-echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
-echo 0 >"$CGV1/cpuset/$CG/cpuset.cpus"
+cg_memory "$CG" 268435456
+cg_cpuset "$CG" 0
 
 # meminfo inside the cgroup
 got=$(in_cgroup "$CG" cat "$MNT/proc/meminfo")
@@ -43,11 +42,12 @@ avail=$(echo "$got" | kv MemAvailable)
 ok $? "meminfo: MemFree ($free) <= MemAvailable ($avail) <= MemTotal"
 is "$(echo "$got" | wc -l)" "$(wc -l </proc/meminfo)" "meminfo: same lines as the host's"
 
-# a parent limit lower than the child's wins
-mkdir -p "$CGV1/memory/$CG/child"
-on_exit "rmdir '$CGV1/memory/$CG/child' 2>/dev/null"
-echo 1073741824 >"$CGV1/memory/$CG/child/memory.limit_in_bytes"
-got=$(sh -c 'echo $$ > '"$CGV1/memory/$CG/child/cgroup.procs"'; exec cat '"$MNT/proc/meminfo")
+# a parent limit lower than the child's wins (a parent of its own: on v2
+# a cgroup that hands controllers down holds no processes)
+mk_cgroup "$CG-p/child"
+cg_memory "$CG-p" 268435456
+cg_memory "$CG-p/child" 1073741824
+got=$(in_cgroup "$CG-p/child" cat "$MNT/proc/meminfo")
 is "$(echo "$got" | kv MemTotal)" 262144 "meminfo: hierarchical limit (parent 256M, child 1G)"
 
 # CPU: cpuset 0 -> one CPU everywhere
@@ -57,13 +57,12 @@ is "$(in_cgroup "$CG" grep -c '^cpu[0-9]' "$MNT/proc/stat")" 1 "stat: one cpuN l
 
 # quota below the cpuset: all host CPUs but 0.5 CPU of quota -> 1
 NCPU=$(grep -c '^processor' /proc/cpuinfo)
-cat "$CGV1/cpuset/cpuset.cpus" >"$CGV1/cpuset/$CG/cpuset.cpus"
-echo 100000 >"$CGV1/cpu/$CG/cpu.cfs_period_us"
-echo 50000 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+cg_cpuset "$CG" "$(cat /sys/devices/system/cpu/online)"
+cg_quota "$CG" 50000 100000
 sleep 0.15 # a container's rendering is reused for one staleness tick (100 ms)
 is "$(in_cgroup "$CG" grep -c '^processor' "$MNT/proc/cpuinfo")" 1 "cpuinfo: quota 0.5 CPU of $NCPU shows 1"
 is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/online")" 0 "online follows the quota"
-echo -1 >"$CGV1/cpu/$CG/cpu.cfs_quota_us"
+cg_quota "$CG" max
 sleep 0.15
 if [ "$NCPU" -ge 2 ]; then
 	is "$(in_cgroup "$CG" cat "$MNT/sys/devices/system/cpu/present")" "0-$((NCPU - 1))" "no quota: all $NCPU CPUs present"
@@ -140,7 +139,7 @@ ok $? "reads in 7-byte chunks and at an offset match a full read"
 spawn_in_cgroup "$CG" sleep 30
 SLEEPER=$SPAWNED
 on_exit "kill $SLEEPER 2>/dev/null"
-sleep 0.2
+wait_for 30 grep -qx sleep /proc/$SLEEPER/comm # in its cgroup once it runs sleep
 ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$SLEEPER/stat)
 CDIR="$MNT/containers/$SLEEPER-$ST"
 is "$(kv MemTotal <"$CDIR/proc/meminfo")" 262144 "per-container meminfo, read by the host, is the container's"
@@ -152,7 +151,7 @@ ok $? "a wrong start time does not resolve (pid reuse guard)"
 
 # per-container freshness: usage changes show within the staleness bound
 u1=$(kv MemFree <"$CDIR/proc/meminfo")
-echo 134217728 >"$CGV1/memory/$CG/memory.limit_in_bytes" 2>/dev/null
+cg_memory "$CG" 134217728
 sleep 0.25
 is "$(kv MemTotal <"$CDIR/proc/meminfo")" 131072 "per-container view refreshes after a limit change (was MemFree $u1)"
 
@@ -170,9 +169,8 @@ D2=$(ps -eo pid=,args= | awk -v m="$M2" '$NF == m && $2 ~ /procviewd$/ { print $
 [ -n "$D2" ] && [ "$(ls -l /proc/$D2/fd 2>/dev/null | grep -c -- '-> /dev/null')" -ge 3 ]
 ok $? "the detached daemon has its stdio on /dev/null"
 kill $D2 2>/dev/null
-sleep 0.3
-grep -q " $M2 " /proc/self/mountinfo
-ok $((! $?)) "SIGTERM unmounts"
+wait_for 30 sh -c "! grep -q ' $M2 ' /proc/self/mountinfo"
+ok $? "SIGTERM unmounts"
 rmdir "$M2" 2>/dev/null
 
 done_testing

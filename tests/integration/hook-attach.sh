@@ -214,7 +214,10 @@ ok $? "spawn: the daemon is in a session of its own ($1, ours $2)"
 fp=$(awk '$1 == "pid" { print $2 }' "$W/fake.out")
 is "$(for f in /proc/$fp/fd/*; do echo "${f##*/} $(readlink "$f")"; done | tr '\n' ',')" \
 	"0 /dev/null,1 /dev/null,2 /dev/null," "spawn: only stdio, on /dev/null (no lock, no pipe)"
-if [ -d /sys/fs/cgroup/memory ]; then
+if [ -n "$CG_V2" ]; then
+	grep -q ' 0::/procview.service ' "$W/fake.out"
+	ok $? "spawn: moved to the procview.service cgroup ($(grep cgroup "$W/fake.out"))"
+elif [ -d /sys/fs/cgroup/memory ]; then
 	grep -q ':memory:/procview ' "$W/fake.out"
 	ok $? "spawn: moved to the procview memory cgroup ($(grep cgroup "$W/fake.out"))"
 fi

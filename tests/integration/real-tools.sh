@@ -3,7 +3,6 @@
 # mount namespace, inside a limited cgroup: they must show the limits.
 . "$(dirname "$0")/lib.sh"
 need_root
-[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy"
 for t in free top uptime vmstat getconf python3 unshare; do
 	command -v $t >/dev/null || skip_all "$t not installed"
 done
@@ -15,8 +14,8 @@ ok $? "procviewd answers"
 
 CG=pvtest-tools-$$
 mk_cgroup "$CG"
-echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
-echo 0 >"$CGV1/cpuset/$CG/cpuset.cpus"
+cg_memory "$CG" 268435456
+cg_cpuset "$CG" 0
 
 OUT=$(mktemp)
 on_exit "rm -f '$OUT'"

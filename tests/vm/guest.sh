@@ -1,0 +1,76 @@
+#!/bin/sh
+# check-vm, inside the guest (systemd PID 1, pure cgroup v2), run by
+# procview-vm.service from the 9p share: build procview from /share/src,
+# install it with PREFIX=/usr, run the operator tests, then its test suite.
+# Everything goes to /share/out/log; the counts to /share/out/summary and
+# the exit code to /share/out/rc, which the host waits for.
+OUT=/share/out
+exec >>"$OUT/log" 2>&1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+t0=$(date +%s)
+stamp() { echo "== [$(($(date +%s) - t0)) s] $*"; }
+pass=0 fail=0 skip=0
+finish() {
+	echo "$pass passed, $fail failed, $skip skipped" >"$OUT/summary"
+	[ "$fail" = 0 ]
+	echo $? >"$OUT/rc"
+	sync
+	exit 0
+}
+# add_counts FILE: add the last "N passed, N failed, N skipped" line of FILE.
+add_counts() {
+	set -- $(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -1 | tr -d ,)
+	if [ $# -lt 6 ]; then
+		fail=$((fail + 1))
+		return
+	fi
+	pass=$((pass + $1)) fail=$((fail + $3)) skip=$((skip + $5))
+}
+
+stamp "guest up: $(uname -r), $(systemctl --version | head -1)"
+echo "cgroup: $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+echo "subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+echo "runtimes: crun $(crun --version | awk 'NR == 1 { print $3 }'), runc $(runc --version | awk 'NR == 1 { print $3 }'), podman $(podman --version | awk '{ print $3 }')"
+echo "system state: $(systemctl is-system-running)"
+if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
+	echo "not ok - the guest is not on pure cgroup v2"
+	fail=1
+	finish
+fi
+
+SRC=/root/procview
+rm -rf "$SRC"
+cp -a /share/src "$SRC"
+cd "$SRC" || finish
+# Built once for /usr: the operator tests need the installed paths, and the
+# suite passes its binaries' paths explicitly.
+stamp "build and make install PREFIX=/usr"
+if ! make -j"$(nproc)" PREFIX=/usr all tests install >/root/build.log 2>&1; then
+	tail -30 /root/build.log
+	echo "not ok - make PREFIX=/usr all tests install"
+	fail=1
+	finish
+fi
+
+# The operator tests first: they are what only this guest can check.
+stamp "operator tests (tests/vm/operator.sh)"
+{
+	sh tests/vm/operator.sh
+	echo $? >/root/operator.rc
+} 2>&1 | tee /root/operator.log
+rc=$(cat /root/operator.rc)
+p=$(grep -c '^ok ' /root/operator.log)
+s=$(grep -c '^ok .*# SKIP' /root/operator.log)
+f=$(grep -c '^not ok ' /root/operator.log)
+[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+pass=$((pass + p - s)) fail=$((fail + f)) skip=$((skip + s))
+echo "operator.sh: $((p - s)) passed, $f failed, $s skipped"
+
+# The project's own suite, as `make check` runs it (its deps step is not
+# needed: the image has every package, and there is no network).
+stamp "test suite (tests/run.sh) on cgroup v2"
+B=build sh tests/run.sh 2>&1 | tee /root/suite.log
+add_counts /root/suite.log
+stamp "done"
+finish

@@ -1,0 +1,86 @@
+#!/bin/sh
+# make check-vm: boot a Debian 12 guest (systemd, pure cgroup v2, crun,
+# runc, podman) under QEMU software emulation, build and test procview in
+# it (tests/vm/guest.sh), print its results. Ends with the line
+# "N passed, N failed, N skipped"; exits non-zero on a failure or when the
+# guest never reports.
+#   PROCVIEW_VM_CACHE    image cache (default /var/cache/procview-vm)
+#   PROCVIEW_VM_TIMEOUT  seconds the guest may take (default 2700: CI has 90 min)
+#   PROCVIEW_VM_KEEP=1   keep the share directory (results, console log)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+timeout=${PROCVIEW_VM_TIMEOUT:-2700}
+t0=$(date +%s)
+say() { echo "check-vm: $*"; }
+fail_out() {
+	say "$*"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || fail_out "needs root (mmdebstrap, chroot)"
+need=""
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
+command -v mmdebstrap >/dev/null 2>&1 || need="$need mmdebstrap"
+command -v mkfs.ext4 >/dev/null 2>&1 || need="$need e2fsprogs"
+if [ -n "$need" ]; then
+	say "installing$need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q && apt-get install -y -q --no-install-recommends $need ||
+		fail_out "could not install$need"
+fi
+
+img=$(sh "$here/build-image.sh") || fail_out "image build failed"
+t_img=$(date +%s)
+
+# The share: a copy of the source tree (tracked and new files, not build
+# output) in, results out. /var/tmp: it must survive as long as QEMU runs.
+share=$(mktemp -d /var/tmp/procview-vm.XXXXXX)
+[ -n "${PROCVIEW_VM_KEEP:-}" ] || trap 'rm -rf "$share"' EXIT
+mkdir -p "$share/src" "$share/out"
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$root" && git ls-files -z -co --exclude-standard |
+		tar --null --no-recursion --ignore-failed-read -T - -cf -) |
+		tar -C "$share/src" -xf -
+else
+	tar -C "$root" --exclude=./build --exclude=./build-asan --exclude=./build-fuzz -cf - . |
+		tar -C "$share/src" -xf -
+fi
+cp "$here/guest.sh" "$share/guest.sh"
+
+# no_timer_check: on a loaded host the emulated clock is so slow that the
+# kernel's IO-APIC timer check fails and panics; panic=1 then ends QEMU.
+say "booting the guest (TCG, results in $share/out)"
+: >"$share/out/log"
+tail -n +1 -f "$share/out/log" 2>/dev/null &
+tailer=$!
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-machine q35 -accel tcg,thread=multi -cpu max -smp "${PROCVIEW_VM_CPUS:-3}" -m 4G \
+	-display none -monitor none -serial "file:$share/out/console" -no-reboot \
+	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
+	-append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 no_timer_check panic=1" \
+	-drive "file=$img/disk.img,format=raw,if=virtio,snapshot=on" \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
+	-nic none &
+qemu=$!
+# The guest powers itself off once it has written rc; should that hang,
+# a minute later it is stopped here.
+while kill -0 "$qemu" 2>/dev/null && [ ! -f "$share/out/rc" ]; do sleep 2; done
+for _ in $(seq 30); do kill -0 "$qemu" 2>/dev/null || break; sleep 2; done
+kill "$qemu" 2>/dev/null
+wait "$qemu"
+qrc=$?
+sleep 1
+kill "$tailer" 2>/dev/null
+wait "$tailer" 2>/dev/null
+t_end=$(date +%s)
+say "image $((t_img - t0)) s, guest $((t_end - t_img)) s, total $((t_end - t0)) s"
+if [ ! -f "$share/out/rc" ]; then
+	[ "$qrc" = 124 ] && say "QEMU ran past $timeout s and was stopped"
+	say "the guest never reported; its console ends with:"
+	tail -40 "$share/out/console" 2>/dev/null | sed 's/^/    /'
+	fail_out "no result from the guest"
+fi
+cat "$share/out/summary"
+[ "$(cat "$share/out/rc")" = 0 ]
