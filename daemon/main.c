@@ -1,24 +1,19 @@
 /* procviewd: the shared FUSE daemon. Parses options, clears a stale
- * mount, mounts the per-reader and per-container filesystems, and runs
- * the load-average sampler until told to stop. */
-#define FUSE_USE_VERSION 312
-#include "fs.h"
-#include "heal.h"
+ * mount, then becomes the holder (holder.c), which mounts and runs the
+ * renderer (renderer.c). */
+#include "cgroup.h"
+#include "conn.h"
+#include "daemon.h"
+#include "handoff.h"
 #include "log.h"
 #include "mountpoint.h"
-#include "procfs.h"
-#include "resolve.h"
 #include "runstate.h"
 #include "util.h"
-#include "view.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
 #include <getopt.h>
 #include <limits.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,15 +24,6 @@
 #include <time.h>
 
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
-
-struct options {
-	bool foreground;
-	const char *cgroup_root, *proc_root, *sys_root;
-	const char *mountpoint;
-	bool cpu_quota, loadavg, replace;
-	unsigned staleness_ms;
-	int log_level;
-};
 
 static void usage(FILE *f)
 {
@@ -71,7 +57,7 @@ static void __attribute__((format(printf, 1, 2))) die_usage(const char *fmt, ...
 	exit(2);
 }
 
-static void parse_args(int argc, char **argv, struct options *o)
+static void parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { O_CG = 256, O_PROC, O_SYS, O_NOQUOTA, O_NOLOAD, O_STALE, O_LOG, O_REPLACE };
 	static const struct option longopts[] = {
@@ -90,7 +76,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
+	*o = (struct daemon_opts){ .cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc",
 			       .sys_root = "/sys", .mountpoint = DEFAULT_MOUNTPOINT,
 			       .cpu_quota = true, .loadavg = true, .staleness_ms = 100,
 			       .log_level = LOG_INFO };
@@ -151,7 +137,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 }
 
-static int open_root(const char *what, const char *path)
+/* The renderer opens the roots; a bad one is a usage error here, before
+ * anything is mounted. */
+static void check_root(const char *what, const char *path)
 {
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -159,7 +147,7 @@ static int open_root(const char *what, const char *path)
 		fprintf(stderr, "procviewd: %s %s: %s\n", what, path, strerror(errno));
 		exit(2);
 	}
-	return fd;
+	close(fd);
 }
 
 /* Create the mountpoint if missing; refuse anything but a directory.
@@ -221,75 +209,6 @@ bad:
 	exit(2);
 }
 
-struct loop {
-	struct fuse_session *se;
-	pthread_t thread;
-	bool running;
-};
-
-static void *loop_main(void *arg)
-{
-	struct loop *l = arg;
-	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-
-	if (cfg) {
-		fuse_loop_cfg_set_max_threads(cfg, 16);
-		fuse_loop_cfg_set_idle_threads(cfg, 4);
-	}
-	fuse_session_loop_mt(l->se, cfg);
-	fuse_loop_cfg_destroy(cfg);
-	/* Unmounted from outside: bring the whole daemon down. */
-	kill(getpid(), SIGTERM);
-	return NULL;
-}
-
-static int loop_start(struct loop *l)
-{
-	int r = pthread_create(&l->thread, NULL, loop_main, l);
-
-	l->running = r == 0;
-	return -r;
-}
-
-struct sampler {
-	const struct view_ctx *ctx;
-	struct resolver *resolver;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
-	pthread_t thread;
-};
-
-static void sample_one(struct container *c, void *data)
-{
-	view_sample_load(data, c);
-}
-
-/* Every 5 s, like the kernel: sample only containers read recently so
- * an idle host costs nothing. */
-static void *sampler_main(void *arg)
-{
-	struct sampler *s = arg;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-		if (s->stop)
-			break;
-		pthread_mutex_unlock(&s->lock);
-		resolver_sweep(s->resolver, 10 * 60 * 1000,
-			       s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
-		fs_containers_sweep(s->ctx->loadavg ? sample_one : NULL, (void *)s->ctx);
-		pthread_mutex_lock(&s->lock);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
 /* Fork; the parent waits for the child's verdict on the pipe. */
 static int daemonize(void)
 {
@@ -328,14 +247,6 @@ static int daemonize(void)
 	exit(1);
 }
 
-static void report(int fd, const char *msg)
-{
-	if (fd >= 0) {
-		(void)!write(fd, msg, strlen(msg));
-		close(fd);
-	}
-}
-
 static void detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -351,142 +262,47 @@ static void detach_stdio(void)
 
 int main(int argc, char **argv)
 {
-	struct options o;
-	struct view_ctx ctx = { 0 };
-	struct resolver *resolver = NULL;
-	struct fs_opts fo;
-	struct loop la = { 0 }, lb = { 0 };
-	struct sampler smp = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			       .cond = PTHREAD_COND_INITIALIZER };
-	char sub[PATH_MAX], msg[PATH_MAX + 100];
-	sigset_t sigs;
-	int notify = -1, sig, r;
-	pid_t old_pid;
+	struct daemon_opts o;
+	struct cg_root *cg = NULL;
+	int handles[HANDLES], notify = -1, r;
+	const int *adopted = NULL;
+	pid_t old_pid = 0;
 
 	parse_args(argc, argv, &o);
-	/* One malloc arena per FUSE worker thread would cost megabytes of RSS
-	 * for nothing: requests are short and allocate little. */
-	mallopt(M_ARENA_MAX, 2);
+	o.argv = argv;
 	log_open("procviewd", true, o.log_level);
-	ctx.proc_fd = open_root("--proc-root", o.proc_root);
-	ctx.sys_fd = open_root("--sys-root", o.sys_root);
-	r = cg_root_open(o.cgroup_root, &ctx.cg);
+	check_root("--proc-root", o.proc_root);
+	check_root("--sys-root", o.sys_root);
+	r = cg_root_open(o.cgroup_root, &cg);
 	if (r < 0) {
 		fprintf(stderr, "procviewd: --cgroup-root %s: %s\n", o.cgroup_root, strerror(-r));
 		return 2;
 	}
-	ctx.cpu_quota = o.cpu_quota;
-	ctx.loadavg = o.loadavg;
-	old_pid = prepare_mountpoint(o.mountpoint, o.replace);
-	if (snprintf(sub, sizeof(sub), "%s/containers", o.mountpoint) >= (int)sizeof(sub))
+	cg_root_free(cg);
+	if (o.mountpoint[0] != '/')
+		die_usage("mountpoint '%s' must be an absolute path", o.mountpoint);
+	if (strlen(o.mountpoint) + sizeof("/containers") > PATH_MAX)
 		die_usage("mountpoint '%s' is too long", o.mountpoint);
 
-	if (!o.foreground)
+	/* Restarted by systemd with the handles it kept: the mounts live on
+	 * and must not be mistaken for a dead daemon's. */
+	if (fdstore_adopt(handles) == 1) {
+		if (!conn_dead(handles[CONN_READER]) && !conn_dead(handles[CONN_CONTAINERS])) {
+			adopted = handles;
+		} else {
+			for (int i = 0; i < HANDLES; i++)
+				close(handles[i]);
+		}
+	}
+	if (!adopted)
+		old_pid = prepare_mountpoint(o.mountpoint, o.replace);
+
+	if (!o.foreground) {
 		notify = daemonize();
-	log_set_stderr(o.foreground);
-
-	/* Signals are taken synchronously by main; every thread inherits the mask. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (resolver_new(&ctx, &resolver) < 0) {
-		report(notify, "out of memory");
-		return 1;
-	}
-	fo = (struct fs_opts){ .ctx = &ctx, .resolver = resolver, .staleness_ms = o.staleness_ms };
-	la.se = fs_reader_new(&fo, "procview");
-	lb.se = fs_containers_new(&fo, "procview-containers");
-	if (!la.se || !lb.se) {
-		report(notify, "cannot create the FUSE sessions");
-		return 1;
-	}
-	if (fuse_session_mount(la.se, o.mountpoint) != 0) {
-		snprintf(msg, sizeof(msg), "cannot mount on %s (is /dev/fuse usable?)", o.mountpoint);
-		report(notify, msg);
-		return 1;
-	}
-	/* The submount's path is served by the first filesystem: its loop
-	 * must run before we mount over containers/. */
-	if (loop_start(&la) < 0 || fuse_session_mount(lb.se, sub) != 0 || loop_start(&lb) < 0) {
-		snprintf(msg, sizeof(msg), "cannot mount the per-container tree on %s", sub);
-		report(notify, msg);
-		fuse_session_unmount(la.se);
-		return 1;
-	}
-	smp.ctx = &ctx;
-	smp.resolver = resolver;
-	pthread_create(&smp.thread, NULL, sampler_main, &smp);
-
-	pidfile_write(o.mountpoint);
-	/* Re-attach every recorded container before declaring readiness: after
-	 * a crash their mounts point at a dead connection. */
-	{
-		struct heal_stats hs = { 0 };
-
-		heal_all(o.mountpoint, &hs);
-		if (hs.attached || hs.failed || hs.forgotten)
-			log_msg(LOG_INFO, "healed %u containers (%u files), %u failed, %u records of dead containers removed",
-				hs.containers, hs.attached, hs.failed, hs.forgotten);
-	}
-	if (old_pid > 0) {
-		/* Everything is covered by our mounts now; the old daemon drains
-		 * what it has in flight and exits without unmounting. */
-		log_msg(LOG_INFO, "replacing procviewd pid %d", (int)old_pid);
-		kill(old_pid, SIGUSR1);
-	}
-	{
-		char n[64];
-
-		snprintf(n, sizeof(n), "READY=1\nMAINPID=%d", (int)getpid());
-		notify_systemd(n);
-	}
-	log_msg(LOG_INFO, "serving %s (cgroup layout %s, pid %d)", o.mountpoint,
-		cg_root_layout(ctx.cg) == CG_LAYOUT_V2       ? "v2"
-		: cg_root_layout(ctx.cg) == CG_LAYOUT_HYBRID ? "hybrid"
-							     : "v1",
-		(int)getpid());
-	if (notify >= 0) {
+		/* Before the renderer is forked: it must not hold the caller's
+		 * terminal or pipes either. Failures go through notify. */
 		detach_stdio();
-		report(notify, "ok");
 	}
-
-	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
-		; /* reserved for reload */
-	if (sig == SIGUSR1) {
-		/* Replaced: a newer daemon's mounts cover ours everywhere. Serve
-		 * whatever is still in flight, then leave without unmounting (our
-		 * mountpoint path now names the new daemon's mount). */
-		struct timespec grace = { 2, 0 };
-
-		log_msg(LOG_INFO, "replaced by a newer procviewd; exiting");
-		nanosleep(&grace, NULL);
-		_exit(0);
-	}
-	log_msg(LOG_INFO, "signal %d: unmounting %s", sig, o.mountpoint);
-	pidfile_remove(o.mountpoint);
-
-	pthread_mutex_lock(&smp.lock);
-	smp.stop = true;
-	pthread_cond_signal(&smp.cond);
-	pthread_mutex_unlock(&smp.lock);
-	pthread_join(smp.thread, NULL);
-
-	fuse_session_exit(lb.se);
-	fuse_session_exit(la.se);
-	fuse_session_unmount(lb.se);
-	fuse_session_unmount(la.se);
-	if (lb.running)
-		pthread_join(lb.thread, NULL);
-	if (la.running)
-		pthread_join(la.thread, NULL);
-	fuse_session_destroy(lb.se);
-	fuse_session_destroy(la.se);
-	resolver_free(resolver);
-	cg_root_free(ctx.cg);
-	return 0;
+	log_set_stderr(o.foreground);
+	return holder_run(&o, notify, old_pid, adopted);
 }

@@ -1,5 +1,7 @@
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "fh.h"
+#include "ledger.h"
 #include "procfs.h"
 #include "util.h"
 
@@ -136,23 +138,6 @@ static void reply_readonly(fuse_req_t req)
 
 /* ---------------- per-reader filesystem ---------------- */
 
-/* One open of a per-reader file. RELEASE can reach another worker while
- * the READ that preceded it is still returning from its reply, so both
- * hold a reference and the last one frees. */
-struct handle {
-	atomic_int refs;
-	char *data;
-	size_t len;
-};
-
-static void handle_unref(struct handle *h)
-{
-	if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
-		free(h->data);
-		free(h);
-	}
-}
-
 static void rd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { 0 };
@@ -199,12 +184,43 @@ static void rd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	reply_dirbuf(req, &b, size, off);
 }
 
+/* One snapshot per open: every later read slices these bytes. A
+ * container's rendering is shared by its readers for one tick. */
+static int reader_snapshot(pid_t pid, int view, struct fh_data **out)
+{
+	struct container *c = resolve_reader(opts.resolver, pid);
+	struct buf b = { 0 };
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (c) {
+		struct timespec now;
+
+		r = container_snapshot(c, view, current_tick(&now), render_cb, opts.ctx, &data,
+				       &len);
+	} else {
+		r = view_render(opts.ctx, NULL, view, &b);
+		data = buf_steal(&b, &len);
+	}
+	container_unref(c);
+	buf_free(&b);
+	if (r < 0) {
+		free(data);
+		return r;
+	}
+	*out = fh_new(data, len);
+	if (!*out) {
+		free(data);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	struct container *c;
-	struct handle *h;
-	struct buf out = { 0 };
+	struct fh_data *h;
+	uint64_t token;
 	int r;
 
 	if (ino >= (fuse_ino_t)NNODES || nodes[ino].view < 0) {
@@ -215,58 +231,51 @@ static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	/* One snapshot per open: every later read slices these bytes. A
-	 * container's rendering is shared by its readers for one tick. */
-	c = resolve_reader(opts.resolver, fc->pid);
-	if (c) {
-		struct timespec now;
-
-		r = container_snapshot(c, nodes[ino].view, current_tick(&now), render_cb, opts.ctx,
-				       &h->data, &h->len);
-	} else {
-		r = view_render(opts.ctx, NULL, nodes[ino].view, &out);
-		h->data = buf_steal(&out, &h->len);
-	}
-	container_unref(c);
+	r = reader_snapshot(fuse_req_ctx(req)->pid, nodes[ino].view, &h);
+	if (r == 0)
+		r = fh_insert(h, &token);
+	fh_unref(h);
 	if (r < 0) {
-		buf_free(&out);
-		free(h->data);
-		free(h);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	atomic_init(&h->refs, 1);
-	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->fh = token;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		handle_unref(h); /* the open was interrupted: no RELEASE will come */
+		fh_remove(token); /* the open was interrupted: no RELEASE will come */
 }
 
 static void rd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct fh_data *h = fh_get(fi->fh);
 
-	(void)ino;
-	atomic_fetch_add(&h->refs, 1);
+	/* Opened before this renderer took over the connection: a fresh
+	 * snapshot for the same reader, kept for the rest of that open. */
+	if (!h && ino < (fuse_ino_t)NNODES && nodes[ino].view >= 0) {
+		int r = reader_snapshot(fuse_req_ctx(req)->pid, nodes[ino].view, &h);
+
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		h = fh_adopt(fi->fh, h);
+	}
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, h->data + off, MIN(size, h->len - (size_t)off));
-	handle_unref(h);
+	fh_unref(h);
 }
 
 static void rd_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	handle_unref(h);
+	fh_remove(fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -364,10 +373,61 @@ static void slot_free(struct slot *s)
 	free(s);
 }
 
-/* Find or create the slot for <pid>-<starttime>; returns its index. */
+/* Put s at index idx (a ledger index) unless a slot is there already;
+ * returns the slot now at idx. Takes the write lock. */
+static struct slot *slot_install(size_t idx, struct slot *s)
+{
+	struct slot *have;
+
+	pthread_rwlock_wrlock(&slots_lock);
+	if (idx >= capslots) {
+		size_t cap = MAX(capslots ? capslots * 2 : 64, idx + 1);
+		struct slot **p = realloc(slots, cap * sizeof(*p));
+
+		if (!p) {
+			pthread_rwlock_unlock(&slots_lock);
+			slot_free(s);
+			return NULL;
+		}
+		memset(p + capslots, 0, (cap - capslots) * sizeof(*p));
+		slots = p;
+		capslots = cap;
+	}
+	have = slots[idx];
+	if (!have) {
+		slots[idx] = have = s;
+		nslots = MAX(nslots, idx + 1);
+	}
+	pthread_rwlock_unlock(&slots_lock);
+	if (have != s)
+		slot_free(s);
+	return have;
+}
+
+static struct slot *slot_new(pid_t pid, uint64_t starttime)
+{
+	struct container *c = resolve_pid(opts.ctx, pid, starttime);
+	struct slot *s;
+
+	if (!c)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		container_unref(c);
+		return NULL;
+	}
+	s->pid = pid;
+	s->starttime = starttime;
+	s->c = c;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+/* Find or create the slot for <pid>-<starttime>; returns its index. The
+ * index comes from the ledger, so a later renderer maps the inode numbers
+ * the kernel still holds to the same containers. */
 static long slot_get(pid_t pid, uint64_t starttime)
 {
-	struct container *c;
 	struct slot *s;
 	long idx = -1;
 
@@ -381,49 +441,25 @@ static long slot_get(pid_t pid, uint64_t starttime)
 	if (idx >= 0)
 		return idx;
 
-	c = resolve_pid(opts.ctx, pid, starttime);
-	if (!c)
+	s = slot_new(pid, starttime);
+	if (!s)
 		return -ENOENT;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		container_unref(c);
-		return -ENOMEM;
+	idx = ledger_slot_add(pid, starttime);
+	if (idx < 0) {
+		slot_free(s);
+		return idx;
 	}
-	s->pid = pid;
-	s->starttime = starttime;
-	s->c = c;
-	pthread_mutex_init(&s->lock, NULL);
-
-	pthread_rwlock_wrlock(&slots_lock);
-	for (size_t i = 0; i < nslots; i++)
-		if (slots[i] && slots[i]->pid == pid && slots[i]->starttime == starttime) {
-			pthread_rwlock_unlock(&slots_lock);
-			slot_free(s);
-			return (long)i;
-		}
-	if (nslots == capslots) {
-		size_t cap = capslots ? capslots * 2 : 64;
-		struct slot **p = realloc(slots, cap * sizeof(*p));
-
-		if (!p) {
-			pthread_rwlock_unlock(&slots_lock);
-			slot_free(s);
-			return -ENOMEM;
-		}
-		slots = p;
-		capslots = cap;
-	}
-	slots[nslots] = s;
-	idx = (long)nslots++;
-	pthread_rwlock_unlock(&slots_lock);
-	return idx;
+	return slot_install((size_t)idx, s) ? idx : -ENOMEM;
 }
 
-/* Slot and node of an inode; takes the slots read lock on success. */
+/* Slot and node of an inode; takes the slots read lock on success. An
+ * index this renderer has not seen is rebuilt from the ledger. */
 static struct slot *slot_of(fuse_ino_t ino, int *node)
 {
 	uint64_t si = (ino >> NODE_BITS);
 	struct slot *s = NULL;
+	pid_t pid;
+	uint64_t start;
 
 	*node = (int)(ino & ((1u << NODE_BITS) - 1));
 	if (si == 0 || *node >= NNODES || !node_visible(*node, false))
@@ -431,6 +467,14 @@ static struct slot *slot_of(fuse_ino_t ino, int *node)
 	pthread_rwlock_rdlock(&slots_lock);
 	if (si - 1 < nslots)
 		s = slots[si - 1];
+	if (s)
+		return s;
+	pthread_rwlock_unlock(&slots_lock);
+	if (ledger_slot_get(si - 1, &pid, &start) < 0 || !(s = slot_new(pid, start)) ||
+	    !slot_install(si - 1, s))
+		return NULL;
+	pthread_rwlock_rdlock(&slots_lock);
+	s = si - 1 < nslots ? slots[si - 1] : NULL;
 	if (!s)
 		pthread_rwlock_unlock(&slots_lock);
 	return s;
@@ -727,8 +771,17 @@ size_t fs_containers_count(void)
 	return n;
 }
 
-static struct fuse_session *session_new(const struct fs_opts *o, const char *fsname,
-					const struct fuse_lowlevel_ops *ops)
+/* allow_other: container processes run as any uid. ro: the kernel
+ * refuses writes before they reach us. */
+static int mount_options(const char *fsname, char *out, size_t size)
+{
+	int n = snprintf(out, size, "ro,allow_other,fsname=%s,subtype=procviewd", fsname);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+struct fuse_session *fs_session_new(const char *fsname, const struct fuse_lowlevel_ops *ops,
+				    size_t ops_size)
 {
 	char opt[256];
 	/* PROCVIEW_FUSE_DEBUG=1 prints every request (foreground only). */
@@ -737,15 +790,20 @@ static struct fuse_session *session_new(const struct fs_opts *o, const char *fsn
 	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, argv);
 	struct fuse_session *se;
 
+	if (mount_options(fsname, opt, sizeof(opt)) < 0)
+		return NULL;
+	se = fuse_session_new(&args, ops, ops_size, NULL);
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+static struct fuse_session *session_new(const struct fs_opts *o, const char *fsname,
+					const struct fuse_lowlevel_ops *ops)
+{
 	opts = *o;
 	if (!t_start.tv_sec)
 		clock_gettime(CLOCK_REALTIME, &t_start);
-	/* allow_other: container processes run as any uid. ro: the kernel
-	 * refuses writes before they reach us. */
-	snprintf(opt, sizeof(opt), "ro,allow_other,fsname=%s,subtype=procviewd", fsname);
-	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
-	fuse_opt_free_args(&args);
-	return se;
+	return fs_session_new(fsname, ops, sizeof(*ops));
 }
 
 struct fuse_session *fs_reader_new(const struct fs_opts *o, const char *fsname)

@@ -22,3 +22,9 @@ struct fuse_session *fs_containers_new(const struct fs_opts *o, const char *fsna
 /* Call fn on each live per-container entry (sampler); drop dead ones. */
 void fs_containers_sweep(void (*fn)(struct container *c, void *data), void *data);
 size_t fs_containers_count(void);
+
+struct fuse_lowlevel_ops;
+/* A libfuse session with procviewd's mount options (read-only,
+ * allow_other, fsname, subtype procviewd). */
+struct fuse_session *fs_session_new(const char *fsname, const struct fuse_lowlevel_ops *ops,
+				    size_t ops_size);
