@@ -223,6 +223,16 @@ void fdstore_push(const int handles[HANDLES])
 	}
 }
 
+void fdstore_drop(void)
+{
+	for (int i = 0; i < HANDLES; i++) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", handle_names[i]);
+		notify_systemd(msg);
+	}
+}
+
 int fdstore_adopt(int handles[HANDLES])
 {
 	const char *pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS"),

@@ -34,4 +34,6 @@ int handoff_finish(int sock);
  * them back after a restart. Returns 1 if all were adopted, 0 if there
  * were none. */
 void fdstore_push(const int handles[HANDLES]);
+/* On a clean stop: a restarted daemon must mount afresh. */
+void fdstore_drop(void);
 int fdstore_adopt(int handles[HANDLES]);

@@ -26,7 +26,7 @@
 
 #define START_TIMEOUT_MS 10000
 #define HEAL_TIMEOUT_MS 60000 /* a fresh start heals every recorded container */
-#define QUICK_DEATH_MS 1000   /* a renderer dying sooner counts toward backoff */
+#define QUICK_DEATH_MS 1000   /* dying sooner after READY counts toward backoff */
 #define BACKOFF_MAX_MS 2000
 
 struct holder {
@@ -35,7 +35,7 @@ struct holder {
 	int h[HANDLES];
 	int sigfd, lsock, ctl, report;
 	pid_t renderer;
-	int64_t started_ms, respawn_at;
+	int64_t ready_ms, respawn_at; /* ready_ms: 0 until the renderer says READY */
 	unsigned quick_deaths;
 	bool resend_warned;
 };
@@ -76,7 +76,7 @@ static int spawn(struct holder *h, bool heal)
 		close(h->ctl);
 	h->ctl = sp[0];
 	h->renderer = pid;
-	h->started_ms = monotonic_ms();
+	h->ready_ms = 0;
 	return 0;
 }
 
@@ -242,7 +242,9 @@ static int start_adopted(struct holder *h, char *msg, size_t size)
 
 static void renderer_died(struct holder *h, int status)
 {
-	int64_t lived = monotonic_ms() - h->started_ms;
+	/* Served for how long: a renderer that dies before READY or soon
+	 * after counts toward the backoff however slow its start was. */
+	int64_t lived = h->ready_ms ? monotonic_ms() - h->ready_ms : 0;
 	int64_t delay = 0;
 
 	h->renderer = 0;
@@ -260,10 +262,10 @@ static void renderer_died(struct holder *h, int status)
 	if (h->quick_deaths > 1)
 		delay = MIN((int64_t)50 << MIN(h->quick_deaths - 2, 8u), BACKOFF_MAX_MS);
 	if (WIFSIGNALED(status))
-		log_msg(LOG_WARNING, "renderer killed by signal %d after %lld ms; restarting in %lld ms",
+		log_msg(LOG_WARNING, "renderer killed by signal %d after %lld ms serving; restarting in %lld ms",
 			WTERMSIG(status), (long long)lived, (long long)delay);
 	else
-		log_msg(LOG_WARNING, "renderer exited with %d after %lld ms; restarting in %lld ms",
+		log_msg(LOG_WARNING, "renderer exited with %d after %lld ms serving; restarting in %lld ms",
 			WEXITSTATUS(status), (long long)lived, (long long)delay);
 	h->respawn_at = monotonic_ms() + delay;
 }
@@ -315,6 +317,7 @@ static void on_ctl(struct holder *h)
 		close(h->ctl); /* SIGCHLD follows */
 		h->ctl = -1;
 	} else if (len == sizeof(m) && m.type == CTL_READY) {
+		h->ready_ms = monotonic_ms();
 		pidfile_write(h->o->mountpoint, h->renderer);
 		log_msg(LOG_INFO, "renderer pid %d serving", (int)h->renderer);
 	}
@@ -408,6 +411,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		return 1;
 	}
 
+	h->ready_ms = monotonic_ms();
 	h->lsock = handoff_listen(o->mountpoint);
 	if (h->lsock < 0)
 		log_msg(LOG_WARNING, "no handoff socket (%s): --replace will remount",
@@ -430,6 +434,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 	if (r == RUN_HANDED_OVER)
 		return 0; /* the mounts, pid file and socket are the new daemon's */
 	stop_renderer(h);
+	fdstore_drop();
 	unmount_all(h);
 	{
 		struct daemon_info info;

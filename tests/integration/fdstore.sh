@@ -60,6 +60,9 @@ while True:
                 os.close(fds[0])
             else:
                 store[name] = fds[0]
+        if kv.get("FDSTOREREMOVE") == "1" and kv.get("FDNAME") in store:
+            os.close(store.pop(kv["FDNAME"]))
+            log.write("store now %s\n" % sorted(store))
         if kv.get("READY") == "1":
             log.write("ready %s, store %s\n" % (kv.get("MAINPID"), sorted(store)))
     except socket.timeout:
@@ -113,5 +116,9 @@ ok $? "a new holder ($new) took the mounts from the store"
 grep -q "took the mounts back from systemd's fd store" "$W/daemon.log"
 ok $? "... and says so"
 is "$(grep -c " $MNT[ /]" /proc/self/mountinfo)" "$layers0" "no remount: mountinfo unchanged"
+kill "$new"
+for _ in $(seq 50); do grep -q "store now \[\]" "$W/manager.log" && break; sleep 0.1; done
+grep -q "store now \[\]" "$W/manager.log"
+ok $? "a clean stop empties the fd store (a restart mounts afresh)"
 echo "# holder kill -9 under an fd store: $bad of $n reads failed, longest ${worst} ms"
 done_testing
