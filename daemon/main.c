@@ -198,6 +198,22 @@ static int open_root(const char *what, const char *path)
 	return fd;
 }
 
+/* mkdir -p of path's parents (path itself is left to the caller). */
+static void mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (strlen(path) >= sizeof(tmp))
+		return;
+	strcpy(tmp, path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(tmp, 0755);
+			*p = '/';
+		}
+}
+
 /* Create the mountpoint if missing; refuse anything but a directory.
  * Returns the pid of a live daemon to replace, or 0. */
 static pid_t prepare_mountpoint(const char *mnt, bool replace)
@@ -238,19 +254,10 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 		log_msg(LOG_NOTICE, "cleared a stale mount on %s", mnt);
 	}
 	if (stat(mnt, &st) < 0) {
-		char tmp[PATH_MAX];
-
-		if (errno != ENOENT || strlen(mnt) >= sizeof(tmp))
+		if (errno != ENOENT || strlen(mnt) >= PATH_MAX)
 			goto bad;
-		/* mkdir -p */
-		strcpy(tmp, mnt);
-		for (char *p = tmp + 1; *p; p++)
-			if (*p == '/') {
-				*p = '\0';
-				(void)mkdir(tmp, 0755);
-				*p = '/';
-			}
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		mkdir_parents(mnt);
+		if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
 			goto bad;
 		if (stat(mnt, &st) < 0)
 			goto bad;
@@ -305,21 +312,6 @@ static void raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-}
-
-static void mkdir_parents(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	if (strlen(path) >= sizeof(tmp))
-		return;
-	strcpy(tmp, path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			(void)mkdir(tmp, 0755);
-			*p = '/';
-		}
 }
 
 /* Listen for runtimes' notify fds. Replacing a daemon: take its socket
