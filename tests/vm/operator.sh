@@ -51,7 +51,7 @@ ok $? "systemctl enable --now procview ($(tail -1 "$W/enable.log"))"
 on_exit "systemctl disable --now procview >/dev/null 2>&1"
 is "$(systemctl is-active procview)" active "the unit is active once start returns (Type=notify)"
 is "$(systemctl show -p Type --value procview)" notify "... and it is Type=notify"
-grep -q " $MNT fuse.procviewd " /proc/self/mountinfo
+grep -q " $MNT fuse.procviewd " /proc/self/mounts
 ok $? "procviewd serves $MNT"
 pid1=$(main_pid)
 is "$(cat /proc/$pid1/comm 2>/dev/null)" procviewd "MainPID ($pid1) is procviewd"
