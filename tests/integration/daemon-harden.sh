@@ -102,7 +102,8 @@ if [ -x "$B/bench/contend" ]; then
 	FL=$!
 	PIDS="$PIDS $FL"
 	sleep 1
-	got=$("$ROOT/$B/bench/contend" lookup "$MNT" 5)
+	# A test tool: its own small leaks must not garble its output under ASAN.
+	got=$(ASAN_OPTIONS=detect_leaks=0 "$ROOT/$B/bench/contend" lookup "$MNT" 5)
 	kill -0 "$FL" 2>/dev/null
 	ok $? "a new container's lookup completed while another container floods ($got)"
 	is "$(echo "$got" | awk '{ print $4 }')" 0 "no lookup failed under the flood"
@@ -140,7 +141,15 @@ nsenter -t "$P" -m umount -l /proc/meminfo
 kill "$INNER"
 nsenter -t "$P" -m umount -l "$M2" 2>/dev/null
 
-# 4. A live but hung mount is refused, never cleared.
+# 4. A live but hung mount is refused, never cleared. Not under the
+# sanitizers: LeakSanitizer stops every thread at exit, and the refusing
+# daemon's probe thread sits in a FUSE wait on the stopped server that
+# only exit_group ends (the plain build runs it).
+if [ -n "${PROCVIEW_SANITIZED:-}" ]; then
+	ok 0 "hung-mount refusal # SKIP under ASAN: LeakSanitizer's exit-time thread stop waits on the probe thread's FUSE wait"
+	done_testing
+	exit $?
+fi
 daemon "$W/d4.log"
 wait_log "$W/d4.log" serving
 OLD=$DPID
