@@ -28,12 +28,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
+#include "syscalls.h"
 
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
 #define DEFAULT_DAEMON BINDIR "/procviewd"
