@@ -555,5 +555,6 @@ int main(int argc, char **argv)
 	fuse_session_destroy(la.se);
 	resolver_free(resolver);
 	cg_root_free(ctx.cg);
+	free((char *)o.mountpoint); /* mountpoint_normalized's copy */
 	return 0;
 }
