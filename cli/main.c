@@ -1,6 +1,7 @@
 /* procview: inspect and repair procview on this host. Global options,
  * then a subcommand from the table below. */
 #include "cli.h"
+#include "mountpoint.h"
 #include "log.h"
 #include "record.h"
 #include "util.h"
@@ -136,12 +137,12 @@ int main(int argc, char **argv)
 	if (!cmd)
 		die_usage("unknown command '%s'", argv[optind]);
 	if (own)
-		return cmd->run(&o, argc - own, argv + own);
+		mountpoint_exit(cmd->run(&o, argc - own, argv + own));
 	nargs = argc - optind - 1;
 	if (nargs < cmd->min_args)
 		die_usage("%s: missing argument; usage: procview %s%s", cmd->name, cmd->name,
 			  cmd->args);
 	if (nargs > cmd->max_args)
 		die_usage("%s: unexpected argument '%s'", cmd->name, argv[optind + 1 + cmd->max_args]);
-	return cmd->run(&o, nargs, argv + optind + 1);
+	mountpoint_exit(cmd->run(&o, nargs, argv + optind + 1));
 }

@@ -6,6 +6,7 @@
 #include "procfs.h"
 #include "record.h"
 #include "util.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,16 +19,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 struct heal_job {
 	char *mnt, *dir;

@@ -230,13 +230,13 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 
 			if (pidfile_read(mnt, &old) < 0 || kill(old.pid, 0) < 0) {
 				fprintf(stderr, "procviewd: --replace: no pid file for the daemon on %s\n", mnt);
-				exit(1);
+				mountpoint_exit(1);
 			}
 			return old.pid;
 		}
 		if (r == 0) {
 			fprintf(stderr, "procviewd: %s is already served by a running procviewd\n", mnt);
-			exit(1);
+			mountpoint_exit(1);
 		}
 		/* Only a mount that is definitely dead is cleared: a slow or
 		 * stopped daemon still owns its containers' files. */
@@ -244,12 +244,12 @@ static pid_t prepare_mountpoint(const char *mnt, bool replace)
 			fprintf(stderr, "procviewd: the procview mount on %s does not answer (%s) but is not dead; "
 				"refusing to clear it (stop or kill its daemon first)\n", mnt,
 				r == -ETIMEDOUT ? "no answer within 2 s" : strerror(-r));
-			exit(1);
+			mountpoint_exit(1);
 		}
 		if (mountpoint_clear_stale(mnt) < 0) {
 			fprintf(stderr, "procviewd: cannot clear the stale mount on %s: %s\n", mnt,
 				strerror(errno));
-			exit(1);
+			mountpoint_exit(1);
 		}
 		log_msg(LOG_NOTICE, "cleared a stale mount on %s", mnt);
 	}

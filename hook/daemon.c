@@ -3,6 +3,7 @@
 #include "mountpoint.h"
 #include "sha256.h"
 #include "util.h"
+#include "syscalls.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -20,12 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 #define CGROUP_MAGIC 0x27e0eb
 #define CGROUP2_MAGIC 0x63677270
 

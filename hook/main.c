@@ -116,7 +116,7 @@ static void __attribute__((noreturn, format(printf, 2, 3))) die(int code, const 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	log_msg(LOG_ERR, "%s", line);
-	exit(code);
+	mountpoint_exit(code);
 }
 
 static void usage(FILE *f)
@@ -231,7 +231,7 @@ fail(bool strict, const char *id, const char *fmt, ...)
 	va_end(ap);
 	log_msg(strict ? LOG_ERR : LOG_WARNING, "container %s: %s%s", id, line,
 		strict ? "" : " (continuing without procview: fail-open)");
-	exit(strict ? EXIT_STRICT : 0);
+	mountpoint_exit(strict ? EXIT_STRICT : 0);
 }
 
 static void read_state(const struct options *o, struct oci_state *st)
@@ -456,5 +456,5 @@ int main(int argc, char **argv)
 	atomic_store(&watchdog.id, NULL); /* st->id is freed next */
 	oci_state_free(&st);
 	free(o.mountpoint); /* mountpoint_normalized's copy */
-	return r;
+	mountpoint_exit(r);
 }

@@ -1,6 +1,7 @@
 #include "attach.h"
 #include "mountinfo.h"
 #include "util.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,24 +16,6 @@
 
 /* The new mount API and openat2, through syscall(2): older glibc lacks
  * wrappers, and its constants and structs are defined here if missing. */
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif

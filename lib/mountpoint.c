@@ -8,11 +8,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 void path_clean(char *p)
 {
@@ -99,6 +101,9 @@ struct probe {
 	char file[MOUNTPOINT_MAX + 16];
 };
 
+/* Probe threads that have not come back yet. */
+static atomic_int probes_out;
+
 static void probe_put(struct probe *p)
 {
 	if (atomic_fetch_sub(&p->refs, 1) == 1) {
@@ -123,6 +128,7 @@ static void *probe_thread(void *arg)
 	else
 		p->result = 0;
 	(void)!write(p->efd, &one, sizeof(one));
+	atomic_fetch_sub(&probes_out, 1);
 	probe_put(p);
 	return NULL;
 }
@@ -151,6 +157,7 @@ int mountpoint_answers(const char *mnt, int timeout_ms)
 		return r;
 	}
 	atomic_init(&p->refs, 2);
+	atomic_fetch_add(&probes_out, 1);
 	/* A hung FUSE server blocks stat uninterruptibly. A thread takes that
 	 * risk instead of us; no fork (milliseconds on the hook's path), and
 	 * a thread stuck there dies with the process (exit_group kills it). */
@@ -160,6 +167,7 @@ int mountpoint_answers(const char *mnt, int timeout_ms)
 	r = -pthread_create(&t, &attr, probe_thread, p);
 	pthread_attr_destroy(&attr);
 	if (r < 0) {
+		atomic_fetch_sub(&probes_out, 1);
 		close(p->efd);
 		free(p);
 		return r;
@@ -171,6 +179,14 @@ int mountpoint_answers(const char *mnt, int timeout_ms)
 	r = r > 0 ? p->result : -ETIMEDOUT;
 	probe_put(p);
 	return r;
+}
+
+void mountpoint_exit(int code)
+{
+	if (atomic_load(&probes_out) == 0)
+		exit(code);
+	fflush(NULL);
+	_exit(code);
 }
 
 int mountpoint_clear_stale(const char *mnt)

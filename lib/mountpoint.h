@@ -27,5 +27,9 @@ bool mountpoint_is_procview(const char *target);
  * procview mount. A thread left stuck on a hung mount is reclaimed when
  * the process exits. */
 int mountpoint_answers(const char *mnt, int timeout_ms);
+/* exit(code), or _exit(code) while a probe thread is still stuck: exit
+ * handlers (a sanitizer's leak check stops every thread) would wait on
+ * it forever. Streams are flushed either way. */
+void __attribute__((noreturn)) mountpoint_exit(int code);
 /* Lazily detach a dead procview mount (and its containers submount). */
 int mountpoint_clear_stale(const char *mnt);
