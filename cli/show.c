@@ -78,7 +78,7 @@ static int check_pid(int proc_fd, pid_t pid)
 	return (int)r;
 }
 
-static int write_all(const char *p, size_t n)
+static int out_write(const char *p, size_t n)
 {
 	return fwrite(p, 1, n, stdout) == n ? 0 : -EIO;
 }
@@ -151,7 +151,7 @@ int cmd_show(const struct cli_opts *o, int argc, char **argv)
 		if (only == V_COUNT)
 			printf("%s==> %s <==\n", first ? "" : "\n", view_files[i].path);
 		first = false;
-		if (write_all(out.data ? out.data : "", out.len) < 0)
+		if (out_write(out.data ? out.data : "", out.len) < 0)
 			rc = CLI_FAIL;
 		buf_free(&out);
 	}

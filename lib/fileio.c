@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 long read_fd(int fd, size_t max, char **out)
 {
@@ -104,5 +105,23 @@ int parse_i64(const char *s, int64_t *out)
 	if (end == s || *skip_ws(end) != '\0')
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
 	return 0;
 }

@@ -1,5 +1,5 @@
-/* Reading small kernel files (cgroup, /proc) whole, relative to a root
- * directory so tests can point the daemon at fixture trees. */
+/* Whole files in and out: small kernel files (cgroup, /proc) read relative
+ * to a root directory so tests can point the daemon at fixture trees. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +12,8 @@ long read_file_at(int dirfd, const char *path, size_t max, char **out);
  * one byte more to tell "exactly max" from "more"). */
 long read_fd(int fd, size_t max, char **out);
 #define READ_MAX_DEFAULT (4u << 20)
+/* Write all n bytes (short writes and EINTR retried): 0 or -errno. */
+int write_all(int fd, const void *p, size_t n);
 
 /* Parse a decimal unsigned, allowing trailing whitespace. "max" gives
  * UINT64_MAX. Returns 0 or -EINVAL / -ERANGE. */

@@ -236,22 +236,6 @@ static int mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int record_write(const char *dir, const struct pv_record *r)
 {
 	_cleanup_free_ char *json = NULL;

@@ -31,22 +31,6 @@ int rt_bundle_read(const char *bundle, char **text, size_t *len, struct stat *st
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int rt_bundle_write(const char *bundle, const char *data, size_t len, const struct stat *orig)
 {
 	_cleanup_close_ int dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
