@@ -17,10 +17,19 @@ CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -Imodel -Ifusefs -Iseccom
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DBINDIR='"$(BINDIR)"' \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
-# The hook runs on every container start: it links only what it uses (no
-# libfuse3, no libmount and its libblkid/libselinux/libpcre2); every shared
-# library costs load time. `ldd build/procview-hook` shows the list.
-HOOK_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
+# The hook and the runtime shim run on every container start (the shim on
+# every runtime call): they link only what they use (no libfuse3, no
+# libmount), and statically where yajl's static archive is installed, since
+# the dynamic loader's work is most of what a short-lived exec costs
+# (make bench shows both). STATIC=0 links them dynamically; sanitizer builds
+# always do (ASAN cannot be static).
+STATIC ?= 1
+YAJL_A := $(wildcard $(shell pkg-config --variable=libdir yajl)/libyajl_s.a)
+ifeq ($(and $(filter 1,$(STATIC)),$(YAJL_A),$(if $(findstring sanitize,$(LDFLAGS) $(CFLAGS)),,y)),)
+SMALL_LDLIBS := $(shell pkg-config --libs yajl) -lpthread
+else
+SMALL_LDLIBS := -static $(YAJL_A) -lpthread
+endif
 
 MAINS := daemon/main.c hook/main.c cli/main.c runtime/main.c
 SRC_DIRS := lib model fusefs seccomp daemon oci hook cli runtime
@@ -46,11 +55,10 @@ $(B)/libprocview.a: $(CORE_OBJ)
 $(B)/procviewd: $(B)/obj/daemon/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/procview-hook: $(B)/obj/hook/main.o $(B)/libprocview.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LDLIBS)
-# The runtime shim runs for every container start: yajl only, no libfuse3
-# (the archive gives it just the objects it uses).
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SMALL_LDLIBS)
+# The archive gives the shim just the objects it uses.
 $(B)/procview-runtime: $(B)/obj/runtime/main.o $(B)/libprocview.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs yajl)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SMALL_LDLIBS)
 $(B)/procview: $(B)/obj/cli/main.o $(B)/libprocview.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -529,8 +529,10 @@ static int wait_answer(const struct daemon_opts *o, pid_t dpid)
 		} else if (dpid > 0 && kill(dpid, 0) < 0 && errno == ESRCH) {
 			return -ECHILD;
 		}
+		/* No mount yet, or still the dead one the new daemon has not
+		 * replaced: either way it did not answer in time. */
 		if (left_ms(o->deadline_ms) <= 0)
-			return r == -ENOENT ? -ETIMEDOUT : r;
+			return r == -ENOENT || r == -ENOTCONN ? -ETIMEDOUT : r;
 		nap(20, o->deadline_ms);
 	}
 }
