@@ -68,6 +68,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libprocview.a
 $(B)/bench/%: tests/bench/%.c $(B)/libprocview.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libprocview.a $(LDLIBS)
+$(B)/bench/execwrap: tests/bench/execwrap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SMALL_LDLIBS)
 
 # The sysinfo probe runs inside containers: static, once with glibc and
 # once with musl (every Alpine program sizes itself through sysinfo).

@@ -74,9 +74,9 @@ $DOCKER rm -f "$cid" >/dev/null 2>&1
 mkdir -p "$W/bundle"
 
 say "exec and edit, $EXECS interleaved runs per variant..."
-python3 - "$EXECS" "$W" "$SHIM" "$(command -v runc)" <<'PY' >"$W/exec.csv"
+python3 - "$EXECS" "$W" "$SHIM" "$(command -v runc)" "$ROOT/$B/bench/execwrap" <<'PY' >"$W/exec.csv"
 import os, shutil, subprocess, sys, time
-n, w, shim, runc = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+n, w, shim, runc, wrap = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 env = dict(os.environ, PROCVIEW_RUNTIME_CONFIG=w + "/none.conf")
 root = ["--root", w + "/runc-root"]
 b = w + "/bundle"
@@ -84,6 +84,7 @@ have_cfg = os.path.exists(w + "/docker-config.json")
 variants = {
     "exec:runc": [runc] + root + ["state", "x"],
     "exec:shim": [shim, "--procview-runtime", runc] + root + ["state", "x"],
+    "exec:wrap": [wrap, runc] + root + ["state", "x"],
     "edit:true": ["/bin/true", "create", "--bundle", b, "x"],
     "edit:shim": [shim, "--procview-runtime", "/bin/true", "--procview-hook", "/x/procview-hook",
                   "create", "--bundle", b, "x"],
@@ -128,8 +129,10 @@ print("docker run --rm busybox true, median ms: runc %.1f, shim leaving config.j
           d("docker-run-ms", "shim-no-edit", "runc"), rows[("docker-run-ms", "shim-with-hook")],
           d("docker-run-ms", "shim-with-hook", "runc")))
 for k in ("exec", "exec-cpu"):
-    print("runc state exec'd directly %.0f us, through the shim %.0f us: %+.0f us per runtime call (%s)" % (
-        rows[(k + "-us", "runc")], rows[(k + "-us", "shim")], d(k + "-us", "shim", "runc"),
+    print("runc state exec'd directly %.0f us, through a do-nothing exec wrapper %.0f us, through the shim "
+          "%.0f us: %+.0f us per runtime call, %+.0f us of it the shim's own work (%s)" % (
+        rows[(k + "-us", "runc")], rows[(k + "-us", "wrap")], rows[(k + "-us", "shim")],
+        d(k + "-us", "shim", "runc"), d(k + "-us", "shim", "wrap"),
         "CPU time" if k.endswith("cpu") else "wall"))
 for k in ("edit", "edit-cpu"):
     if (k + "-us", "shim") in rows:
