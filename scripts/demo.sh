@@ -24,16 +24,27 @@ echo "getconf _NPROCESSORS_ONLN: $(getconf _NPROCESSORS_ONLN)"
 echo "python3 os.cpu_count(): $(python3 -c "import os; print(os.cpu_count())" 2>/dev/null || echo n/a)"
 echo "uptime: $(uptime)"
 echo "/proc/loadavg: $(cat /proc/loadavg)"
-echo "/proc/cpuinfo processors: $(grep -c ^processor /proc/cpuinfo)"'
+echo "/proc/cpuinfo processors: $(grep -c ^processor /proc/cpuinfo)"
+echo "busybox free total (sysinfo): $(busybox free | awk "/^Mem/ { print \$2 }") kB"
+echo "getconf _PHYS_PAGES (sysinfo): $(getconf _PHYS_PAGES)"'
+
+# sysinfo(2) is answered through seccomp user notification: the daemon
+# listens on its socket, and the container's profile names it.
+SECCOMP=
+SOCK=/run/procview/seccomp.sock
+if [ -S "$SOCK" ] && "$B/procview" seccomp --oci --socket "$SOCK" >"$W/seccomp.json"; then
+	SECCOMP="--seccomp $W/seccomp.json"
+fi
 
 python3 scripts/mkbundle.py "$W" --host-usr --memory $((256 << 20)) --cpus 0 \
-	--hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" -- sh -c "$SHOW"
+	--hook "$B/procview-hook" --daemon "$B/procviewd" --mountpoint "$MNT" $SECCOMP -- sh -c "$SHOW"
 
 sh -c "$SHOW" >"$W/host.txt"
 ( cd "$W" && runc run pvdemo ) >"$W/container.txt" 2>&1
 
 echo
-echo "Container: runc, memory limit 256M, cpuset 0, procview-hook in hooks.createRuntime"
+echo "Container: runc, memory limit 256M, cpuset 0, procview-hook in hooks.createRuntime${SECCOMP:+,}"
+[ -z "$SECCOMP" ] || echo "sysinfo answered by procviewd (the profile from procview seccomp --oci)"
 echo
 printf '%-62s | %s\n' "HOST" "CONTAINER"
 printf '%-62s-+-%s\n' "$(printf '%062d' 0 | tr 0 -)" "------------------------------------------------------------"
