@@ -160,6 +160,7 @@ int main(int argc, char **argv)
 			.seccomp_socket = sysinfo ? sock : NULL,
 			.listener_ready = rt_listener_ready,
 			.listener_data = hook[0] == '/' ? &lctx : NULL,
+			.strict = strict,
 		};
 
 		if (s.hook[0] != '/') {

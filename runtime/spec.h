@@ -17,9 +17,11 @@ struct rt_edit_settings {
 	 * listener: 0 when something answers on the socket (after starting
 	 * the daemon if need be), negative errno when not, and the profile
 	 * is then left alone, as a runtime fails a container whose listener
-	 * does not answer. NULL: assume it answers. */
+	 * does not answer (an error when strict). NULL: assume it answers. */
 	int (*listener_ready)(const char *socket, void *data);
 	void *listener_data;
+	/* A listener that does not answer is an error, not a note. */
+	bool strict;
 };
 
 /* The rule the seccomp edit adds (procview seccomp writes the same). */

@@ -184,6 +184,9 @@ int rt_edit_seccomp(yajl_val tree, const struct rt_edit_settings *s, char **note
 	if (r < 0 || r != V_ADD)
 		return r < 0 ? r : 0;
 	if (s->listener_ready && (r = s->listener_ready(s->seccomp_socket, s->listener_data)) < 0) {
+		if (s->strict)
+			return FAIL(err, "procviewd's seccomp socket %s does not answer (%s)",
+				    s->seccomp_socket, strerror(-r));
 		r = NOTE(note, "procviewd's seccomp socket %s does not answer (%s); sysinfo stays "
 			       "the host's in this container",
 			 s->seccomp_socket, strerror(-r));

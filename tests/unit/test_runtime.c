@@ -684,6 +684,19 @@ static void test_edit_seccomp(void)
 	   "seccomp: ... with a note");
 	free(steal_pointer(&note));
 	yajl_tree_free(after);
+	{
+		struct rt_edit_settings strict = sc_settings;
+		_cleanup_free_ char *out = NULL, *n4 = NULL;
+		const char *why;
+		size_t len;
+
+		strict.strict = true;
+		ok(rt_spec_edit_text(docker_seccomp, strlen(docker_seccomp), &strict, &out, &len,
+				     &why, &n4, &err) == -EINVAL &&
+			   err && strstr(err, "does not answer"),
+		   "seccomp: ... and an error in strict mode");
+		free(steal_pointer(&err));
+	}
 	listener_result = 0;
 
 	/* 7. Turned off: sysinfo = false (no socket in the settings). */
