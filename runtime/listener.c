@@ -49,13 +49,14 @@ static int run_ensure(const struct rt_listener_ctx *c)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		/* stdout may be a pipe the runtime's caller reads: keep it clean;
-		 * stderr carries the hook's one-line reason. */
+		/* Our stdio is the container's (docker logs): the hook and the
+		 * shim say why in syslog. */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
 		}
 		execv(c->hook, (char **)argv);
 		_exit(127);

@@ -16,5 +16,5 @@ struct rt_listener_ctx {
 int rt_listener_probe(const char *path);
 /* rt_edit_settings.listener_ready: the probe; if it fails, the hook's
  * "ensure" (which starts the daemon), then the probe again. data is a
- * struct rt_listener_ctx. */
+ * struct rt_listener_ctx (NULL: the probe alone). */
 int rt_listener_ready(const char *path, void *data);

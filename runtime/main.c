@@ -38,10 +38,25 @@ static void __attribute__((format(printf, 1, 2))) warn(const char *fmt, ...)
 	log_msg(LOG_WARNING, "%s", line);
 }
 
+/* syslog only: under Docker and containerd the runtime's stderr is the
+ * container's own (docker logs, or an exec'd command's stderr), and the
+ * container starts all the same. */
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_open("procview-runtime", false, -1);
+	log_msg(LOG_INFO, "%s", line);
+}
+
 /* Returns 0 (edited, or nothing to do) or negative errno, reported. */
 static int edit_bundle(const char *bundle, const struct rt_edit_settings *s)
 {
-	_cleanup_free_ char *text = NULL, *out = NULL, *err = NULL, *note = NULL;
+	_cleanup_free_ char *text = NULL, *out = NULL, *err = NULL, *note_text = NULL;
 	const char *why = NULL;
 	size_t len = 0, out_len = 0;
 	struct stat st;
@@ -56,9 +71,9 @@ static int edit_bundle(const char *bundle, const struct rt_edit_settings *s)
 		     r == -EINVAL ? "not a regular file" : strerror(-r));
 		return r;
 	}
-	r = rt_spec_edit_text(text, len, s, &out, &out_len, &why, &note, &err);
-	if (note)
-		warn("bundle %s: %s", bundle, note);
+	r = rt_spec_edit_text(text, len, s, &out, &out_len, &why, &note_text, &err);
+	if (note_text)
+		note("bundle %s: %s", bundle, note_text);
 	if (r < 0) {
 		warn("bundle %s: %s", bundle, err ? err : strerror(-r));
 		return r;
@@ -179,9 +194,8 @@ int main(int argc, char **argv)
 	/* runc connects an exec'd process to the container's listenerPath
 	 * too, and fails the exec when nothing answers: a daemon that stopped
 	 * since the container started is started again first. */
-	if (is_exec && sysinfo && hook[0] == '/' && rt_listener_probe(sock) < 0 &&
-	    rt_listener_ready(sock, &lctx) < 0)
-		warn("exec: procviewd's seccomp socket %s does not answer; an exec into a container "
+	if (is_exec && sysinfo && hook[0] == '/' && rt_listener_ready(sock, &lctx) < 0)
+		note("exec: procviewd's seccomp socket %s does not answer; an exec into a container "
 		     "that sends sysinfo there will fail",
 		     sock);
 

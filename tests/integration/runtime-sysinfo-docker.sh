@@ -175,6 +175,8 @@ f=$T_FAIL
 drun broken -m 256m --runtime pvbroken
 ok $? "socket down and no daemon can start: the container starts all the same"
 is "$(get broken musl totalram)" "$(host totalram)" "... with the host's sysinfo"
+! grep -q procview "$W/broken.out"
+ok $? "... and nothing from the shim in the container's own output (its note goes to syslog)"
 show_on_fail $f broken
 
 # 6. The daemon stops while a container runs: docker exec still works (the
