@@ -83,6 +83,7 @@ int rt_listener_ready(const char *path, void *data)
 		return r;
 	/* Whatever the hook says, the socket decides; its first error is
 	 * the one worth reporting. */
-	(void)run_ensure(data);
+	if (run_ensure(data) < 0)
+		((struct rt_listener_ctx *)data)->ensure_failed = true;
 	return rt_listener_probe(path) == 0 ? 0 : r;
 }

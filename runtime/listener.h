@@ -3,12 +3,14 @@
  * seccomp agent") and an exec into it when listenerPath does not answer,
  * so the shim asks before it names the socket, and before every exec. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rt_listener_ctx {
 	const char *hook;	      /* procview-hook, run as "procview-hook ensure ARGS" */
 	const char *const *hook_args; /* the hook's options (mountpoint, daemon, socket) */
 	size_t n_hook_args;
+	bool ensure_failed; /* set when the hook's ensure ran and failed */
 };
 
 /* 0 when something accepts a connection on path; -ENOENT, -ECONNREFUSED

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	if (sysinfo && strcmp(sock, DEFAULT_SECCOMP_SOCKET) != 0 &&
 	    snprintf(sock_arg, sizeof(sock_arg), "--seccomp-socket=%s", sock) < (int)sizeof(sock_arg))
 		hook_args[n_hook_args++] = sock_arg;
-	lctx = (struct rt_listener_ctx){ hook, hook_args, n_hook_args };
+	lctx = (struct rt_listener_ctx){ hook, hook_args, n_hook_args, false };
 
 	have_self = stat("/proc/self/exe", &self) == 0;
 	name = a.runtime ? a.runtime : conf.runtime ? conf.runtime : DEFAULT_RUNTIME;
@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 			.listener_ready = rt_listener_ready,
 			.listener_data = hook[0] == '/' ? &lctx : NULL,
 			.strict = strict,
+			.daemon_down = &lctx.ensure_failed,
 		};
 
 		if (s.hook[0] != '/') {

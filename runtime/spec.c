@@ -122,6 +122,8 @@ static yajl_val hook_entry(const struct rt_edit_settings *s, const char *stage)
 	for (size_t i = 0; i < s->n_hook_args; i++)
 		if (jt_array_append(args, jt_string(s->hook_args[i])) < 0)
 			goto fail;
+	if (s->daemon_down && *s->daemon_down && jt_array_append(args, jt_string("--no-start")) < 0)
+		goto fail;
 	if (jt_object_append(h, "path", jt_string(s->hook)) < 0) {
 		yajl_tree_free(args);
 		goto free_h;
@@ -195,9 +197,11 @@ static int edit_hooks(yajl_val tree, const struct rt_edit_settings *s, char **no
 
 typedef int (*spec_edit_fn)(yajl_val tree, const struct rt_edit_settings *s, char **note,
 			    char **err);
+/* seccomp first: its listener check may start the daemon, or find that
+ * it cannot be started, which the hook entries then say. */
 static const spec_edit_fn edits[] = {
-	edit_hooks,
 	rt_edit_seccomp,
+	edit_hooks,
 };
 
 int rt_spec_edit(yajl_val tree, const struct rt_edit_settings *s, char **note, char **err)

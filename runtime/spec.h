@@ -22,6 +22,10 @@ struct rt_edit_settings {
 	void *listener_data;
 	/* A listener that does not answer is an error, not a note. */
 	bool strict;
+	/* Set (by listener_ready) when it tried to start the daemon and
+	 * could not: the hook entries then get --no-start, so a daemon that
+	 * cannot start is not waited for twice. NULL: never. */
+	const bool *daemon_down;
 };
 
 /* The rule the seccomp edit adds (procview seccomp writes the same). */

@@ -170,8 +170,9 @@ is "$(args)" "$FAKE create -b $W/b14 id14" "... and the runtime runs (fail-open)
 is "$(cat "$W/err")" "" "... and nothing on stderr, which is the container's own (the note goes to syslog)"
 is "$(tr '\n' ' ' <"$W/hook-args")" "ensure --mountpoint=/m9 --seccomp-socket=$SOCK9 " \
 	"... after asking the hook to start the daemon, with its options and the socket"
-grep -q -- "--seccomp-socket=$SOCK9" "$W/b14/config.json"
-ok $? "... and the hook in config.json gets --seccomp-socket too (the daemon it starts listens there)"
+hookargs() { python3 -c 'import json, sys; print(*json.load(open(sys.argv[1]))["hooks"]["createRuntime"][0]["args"])' "$1/config.json"; }
+is "$(hookargs "$W/b14")" "procview-hook createRuntime --mountpoint=/m9 --seccomp-socket=$SOCK9 --no-start" \
+	"... the hook gets --seccomp-socket (the daemon it starts listens there) and --no-start (not waited for twice)"
 rm -f "$W/args"
 $SHIM9 --procview-strict create -b "$W/b14" id15 2>/dev/null
 is "$?:$([ -e "$W/args" ] && echo ran)" "1:" "strict, socket down: exit 1, the runtime is not run"
@@ -181,6 +182,8 @@ mkbundle "$W/b16" "$SC"
 $SHIM9 create -b "$W/b16" id16 2>"$W/err"
 is "$(lp "$W/b16")" "$SOCK9 ['SCMP_ACT_NOTIFY']" "socket down, the hook starts the daemon: sysinfo to the listener"
 is "$(cat "$W/err")" "" "... silently"
+is "$(hookargs "$W/b16")" "procview-hook createRuntime --mountpoint=/m9 --seccomp-socket=$SOCK9" \
+	"... and the hook may start it again if need be (no --no-start)"
 rm -f "$W/hook-args"
 mkbundle "$W/b17" "$SC"
 $SHIM9 create -b "$W/b17" id17
