@@ -685,6 +685,24 @@ static void test_edit_seccomp(void)
 	free(steal_pointer(&note));
 	yajl_tree_free(after);
 	{
+		static const bool down = true;
+		struct rt_edit_settings d = sc_settings;
+		_cleanup_free_ char *out = NULL, *n5 = NULL;
+		_cleanup_yajl_ yajl_val a = NULL;
+		yajl_val args;
+		const char *why;
+		size_t len;
+
+		d.daemon_down = &down;
+		ok(rt_spec_edit_text(docker_seccomp, strlen(docker_seccomp), &d, &out, &len, &why,
+				     &n5, &err) == 1 &&
+			   (a = parse(out)) &&
+			   (args = get(get(a, "hooks.createRuntime")->u.array.values[0], "args")) &&
+			   len_of(args) == 4 &&
+			   strcmp(args->u.array.values[3]->u.string, "--no-start") == 0,
+		   "seccomp: the daemon could not be started: the hook gets --no-start");
+	}
+	{
 		struct rt_edit_settings strict = sc_settings;
 		_cleanup_free_ char *out = NULL, *n4 = NULL;
 		const char *why;
