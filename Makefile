@@ -148,6 +148,8 @@ MAN8 := $(notdir $(wildcard man/*.8))
 # installs, so only where that exists.
 PODMAN_SECCOMP_BASE ?= /usr/share/containers/seccomp.json
 SECCOMP_PROFILE := $(DATADIR)/procview/seccomp.json
+# The profile's listenerPath: procviewd's --seccomp-socket.
+SECCOMP_SOCKET ?= /run/procview/seccomp.sock
 INSTALL_FILES = $(BINDIR)/procviewd $(BINDIR)/procview $(BINDIR)/procview-runtime \
 	$(HOOKDIR)/procview-hook \
 	$(if $(wildcard $(PODMAN_SECCOMP_BASE)),$(SECCOMP_PROFILE)) \
@@ -178,7 +180,7 @@ install: all
 	if [ -r $(PODMAN_SECCOMP_BASE) ]; then \
 		install -d -m 0755 $(DESTDIR)$(dir $(SECCOMP_PROFILE)) && \
 		$(B)/procview seccomp --podman --base $(PODMAN_SECCOMP_BASE) \
-			-o $(DESTDIR)$(SECCOMP_PROFILE) || exit 1; \
+			--socket $(SECCOMP_SOCKET) -o $(DESTDIR)$(SECCOMP_PROFILE) || exit 1; \
 	else \
 		echo "make install: no $(PODMAN_SECCOMP_BASE) (containers-common): seccomp profile for podman not written"; \
 	fi

@@ -45,7 +45,7 @@
 #define WATCHDOG_MS 4500
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
-enum stage { STAGE_NONE, STAGE_CREATE, STAGE_POSTSTOP };
+enum stage { STAGE_NONE, STAGE_CREATE, STAGE_POSTSTOP, STAGE_ENSURE };
 
 struct options {
 	enum stage stage;
@@ -127,6 +127,8 @@ static void usage(FILE *f)
 		"\n"
 		"STAGE: createRuntime or prestart (attach), poststop (forget the\n"
 		"container). Without STAGE it follows the state's \"status\".\n"
+		"procview-hook ensure [OPTIONS]: only start the daemon if none answers\n"
+		"(no state on stdin; exit 0 when it answers, 3 when not).\n"
 		"\n"
 		"  --mountpoint DIR   procviewd's mountpoint (default " DEFAULT_MOUNTPOINT ")\n"
 		"  --daemon PATH      procviewd to start if none answers (default " DEFAULT_DAEMON ")\n"
@@ -149,7 +151,9 @@ static enum stage parse_stage(const char *s)
 		return STAGE_CREATE;
 	if (strcmp(s, "poststop") == 0)
 		return STAGE_POSTSTOP;
-	die(EXIT_USAGE, "unknown stage '%s' (createRuntime, prestart or poststop)", s);
+	if (strcmp(s, "ensure") == 0)
+		return STAGE_ENSURE;
+	die(EXIT_USAGE, "unknown stage '%s' (createRuntime, prestart, poststop or ensure)", s);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -329,6 +333,20 @@ static void describe_skips(const struct attach_result *res, const char *const *f
 	}
 }
 
+static int ensure(const struct options *o, char *why, size_t why_size)
+{
+	struct daemon_opts dopt = {
+		.mountpoint = o->mountpoint,
+		.daemon_path = o->daemon,
+		.seccomp_socket = o->seccomp_socket,
+		.unit_paths = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
+			      strcmp(o->daemon, DEFAULT_DAEMON) == 0 && !o->seccomp_socket,
+		.deadline_ms = watchdog.start + ENSURE_MS,
+	};
+
+	return daemon_ensure(&dopt, why, why_size);
+}
+
 static int create(const struct options *o, const struct oci_state *st)
 {
 	_cleanup_free_ char *err = NULL;
@@ -358,19 +376,8 @@ static int create(const struct options *o, const struct oci_state *st)
 	atomic_store(&watchdog.code, strict ? EXIT_STRICT : 0);
 	n = policy_files(&cfg, files, ARRAY_SIZE(files), &n_user);
 
-	if (!o->no_start) {
-		struct daemon_opts dopt = {
-			.mountpoint = o->mountpoint,
-			.daemon_path = o->daemon,
-			.seccomp_socket = o->seccomp_socket,
-			.unit_paths = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
-				      strcmp(o->daemon, DEFAULT_DAEMON) == 0 && !o->seccomp_socket,
-			.deadline_ms = watchdog.start + ENSURE_MS,
-		};
-
-		if (daemon_ensure(&dopt, why, sizeof(why)) < 0)
-			fail(strict, st->id, "procviewd: %s", why);
-	}
+	if (!o->no_start && ensure(o, why, sizeof(why)) < 0)
+		fail(strict, st->id, "procviewd: %s", why);
 
 	/* The pidfd first, then the start time, then the pidfd again: if the
 	 * process it names still lives, the pid was never reused and the
@@ -447,6 +454,18 @@ int main(int argc, char **argv)
 	log_open("procview-hook", true, LOG_INFO);
 	parse_args(argc, argv, &o);
 	watchdog_start();
+	if (o.stage == STAGE_ENSURE) {
+		/* procview-runtime asks before it gives a container the
+		 * seccomp listener: a failure here is reported, not tolerated. */
+		char why[512];
+
+		atomic_store(&watchdog.code, EXIT_STRICT);
+		r = o.no_start ? 0 : ensure(&o, why, sizeof(why));
+		if (r < 0)
+			log_msg(LOG_WARNING, "procviewd: %s", why);
+		free(o.mountpoint);
+		return r < 0 ? EXIT_STRICT : 0;
+	}
 	read_state(&o, &st);
 	if (o.stage == STAGE_NONE)
 		o.stage = strcmp(st.status, "stopped") == 0 ? STAGE_POSTSTOP : STAGE_CREATE;

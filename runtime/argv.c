@@ -66,8 +66,14 @@ static int parse_own(int argc, char **argv, struct rt_argv *a)
 			a->strict = true;
 			continue;
 		}
+		if (own_option(arg, "no-sysinfo", &v) && !v) {
+			a->no_sysinfo = true;
+			continue;
+		}
 		if (own_option(arg, "runtime", &v))
 			slot = &a->runtime;
+		else if (own_option(arg, "seccomp-socket", &v))
+			slot = &a->seccomp_socket;
 		else if (own_option(arg, "hook-arg", &v))
 			slot = &a->hook_args[a->n_hook_args];
 		else if (own_option(arg, "hook", &v))

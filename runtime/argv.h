@@ -13,6 +13,8 @@ struct rt_argv {
 	const char **hook_args; /* points into argv */
 	size_t n_hook_args;
 	bool strict;
+	const char *seccomp_socket;
+	bool no_sysinfo;
 	/* argv[first..argc-1] go to the real runtime unchanged. */
 	int first;
 	/* Index of the runtime command ("create", "state", ...), -1 if none. */

@@ -12,10 +12,11 @@ void rt_conf_free(struct rt_conf *c)
 {
 	free(c->runtime);
 	free(c->hook);
+	free(c->seccomp_socket);
 	for (size_t i = 0; i < c->n_hook_args; i++)
 		free(c->hook_args[i]);
 	free(c->hook_args);
-	*c = (struct rt_conf){ .strict = -1 };
+	*c = (struct rt_conf){ .strict = -1, .sysinfo = -1 };
 }
 
 static char *trim(char *s, char *end)
@@ -53,6 +54,19 @@ static int add_arg(struct rt_conf *c, const char *v)
 	return 0;
 }
 
+static int set_bool(int *slot, const char *v, const char *bad, const char **why)
+{
+	if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0)
+		*slot = 1;
+	else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0)
+		*slot = 0;
+	else {
+		*why = bad;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* One line, already split at '='. Returns 0, -ENOMEM, or -EINVAL with
  * *why set to a static reason. */
 static int conf_line(struct rt_conf *c, const char *key, const char *value, const char **why)
@@ -72,18 +86,16 @@ static int conf_line(struct rt_conf *c, const char *key, const char *value, cons
 	}
 	if (strcmp(key, "hook-arg") == 0)
 		return add_arg(c, value);
-	if (strcmp(key, "strict") == 0) {
-		if (strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
-		    strcasecmp(value, "yes") == 0)
-			c->strict = 1;
-		else if (strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
-			 strcasecmp(value, "no") == 0)
-			c->strict = 0;
-		else {
-			*why = "strict wants true or false";
+	if (strcmp(key, "strict") == 0)
+		return set_bool(&c->strict, value, "strict wants true or false", why);
+	if (strcmp(key, "sysinfo") == 0)
+		return set_bool(&c->sysinfo, value, "sysinfo wants true or false", why);
+	if (strcmp(key, "seccomp-socket") == 0) {
+		if (value[0] != '/') {
+			*why = "seccomp-socket must be an absolute path";
 			return -EINVAL;
 		}
-		return 0;
+		return set_string(&c->seccomp_socket, value);
 	}
 	*why = "unknown key";
 	return -EINVAL;
@@ -96,7 +108,7 @@ int rt_conf_parse(const char *text, size_t len, struct rt_conf *c, char **err)
 	unsigned lineno = 0;
 	int ret = 0;
 
-	*c = (struct rt_conf){ .strict = -1 };
+	*c = (struct rt_conf){ .strict = -1, .sysinfo = -1 };
 	*err = NULL;
 	if (memchr(text, '\0', len)) {
 		*err = oci_strdupf("contains a NUL byte");
@@ -143,7 +155,7 @@ int rt_conf_load(const char *path, struct rt_conf *c, char **err)
 	long len;
 	int r;
 
-	*c = (struct rt_conf){ .strict = -1 };
+	*c = (struct rt_conf){ .strict = -1, .sysinfo = -1 };
 	*err = NULL;
 	len = read_file_at(AT_FDCWD, path, RT_CONF_MAX, &text);
 	if (len == -ENOENT)

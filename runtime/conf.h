@@ -5,7 +5,10 @@
  *   runtime  = PATH or NAME   the real runtime (a NAME is looked up on PATH)
  *   hook     = PATH           procview-hook
  *   hook-arg = ARG            appended to the hook's arguments; repeatable
- *   strict   = true|false     refuse to start a container procview cannot edit */
+ *   strict   = true|false     refuse to start a container procview cannot edit
+ *   sysinfo  = true|false     send sysinfo(2) to procviewd through the
+ *                             container's seccomp profile (default true)
+ *   seccomp-socket = PATH     procviewd's --seccomp-socket */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +23,8 @@ struct rt_conf {
 	char **hook_args;
 	size_t n_hook_args;
 	int strict; /* -1 unset, 0, 1 */
+	int sysinfo; /* -1 unset, 0, 1 */
+	char *seccomp_socket;
 };
 
 /* Parse len bytes. Good lines are kept even when a bad one is found; the

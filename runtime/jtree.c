@@ -125,6 +125,14 @@ int jt_object_append(yajl_val obj, const char *key, yajl_val val)
 	return 0;
 }
 
+void jt_array_remove(yajl_val arr, size_t i)
+{
+	yajl_tree_free(arr->u.array.values[i]);
+	memmove(arr->u.array.values + i, arr->u.array.values + i + 1,
+		(arr->u.array.len - i - 1) * sizeof(yajl_val));
+	arr->u.array.len--;
+}
+
 yajl_val *jt_object_slot(yajl_val obj, const char *key)
 {
 	if (!YAJL_IS_OBJECT(obj))

@@ -27,6 +27,8 @@ yajl_val jt_array(void);
 /* Append; on failure (-ENOMEM) val is freed. */
 int jt_array_append(yajl_val arr, yajl_val val);
 int jt_object_append(yajl_val obj, const char *key, yajl_val val);
+/* Free element i and close the gap. */
+void jt_array_remove(yajl_val arr, size_t i);
 /* The last member named key (the one Go's decoder keeps), or NULL. */
 yajl_val *jt_object_slot(yajl_val obj, const char *key);
 

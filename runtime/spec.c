@@ -1,5 +1,6 @@
 #include "spec.h"
 #include "jtree.h"
+#include "spec_seccomp.h"
 #include "state.h"
 #include "util.h"
 
@@ -121,6 +122,8 @@ static yajl_val hook_entry(const struct rt_edit_settings *s, const char *stage)
 	for (size_t i = 0; i < s->n_hook_args; i++)
 		if (jt_array_append(args, jt_string(s->hook_args[i])) < 0)
 			goto fail;
+	if (s->daemon_down && *s->daemon_down && jt_array_append(args, jt_string("--no-start")) < 0)
+		goto fail;
 	if (jt_object_append(h, "path", jt_string(s->hook)) < 0) {
 		yajl_tree_free(args);
 		goto free_h;
@@ -138,7 +141,7 @@ free_h:
 	return NULL;
 }
 
-static int edit_hooks(yajl_val tree, const struct rt_edit_settings *s, char **err)
+static int edit_hooks(yajl_val tree, const struct rt_edit_settings *s, char **note, char **err)
 {
 	static const struct {
 		const char *stage;
@@ -148,6 +151,7 @@ static int edit_hooks(yajl_val tree, const struct rt_edit_settings *s, char **er
 	yajl_val hooks;
 	int changed = 0, r;
 
+	(void)note;
 	if (slot && *slot && !YAJL_IS_NULL(*slot) && !YAJL_IS_OBJECT(*slot))
 		return FAIL(err, "config.json: \"hooks\" is not an object");
 	hooks = slot && *slot && YAJL_IS_OBJECT(*slot) ? *slot : NULL;
@@ -191,18 +195,27 @@ static int edit_hooks(yajl_val tree, const struct rt_edit_settings *s, char **er
 
 /* ---- the table of edits ---- */
 
-typedef int (*spec_edit_fn)(yajl_val tree, const struct rt_edit_settings *s, char **err);
+typedef int (*spec_edit_fn)(yajl_val tree, const struct rt_edit_settings *s, char **note,
+			    char **err);
+/* seccomp first: its listener check may start the daemon, or find that
+ * it cannot be started, which the hook entries then say. */
 static const spec_edit_fn edits[] = {
+	rt_edit_seccomp,
 	edit_hooks,
 };
 
-int rt_spec_edit(yajl_val tree, const struct rt_edit_settings *s, char **err)
+int rt_spec_edit(yajl_val tree, const struct rt_edit_settings *s, char **note, char **err)
 {
 	int changed = 0;
 
 	*err = NULL;
+	*note = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(edits); i++) {
-		int r = edits[i](tree, s, err);
+		_cleanup_free_ char *n = NULL;
+		int r = edits[i](tree, s, &n, err);
+
+		if (n && !*note)
+			*note = steal_pointer(&n);
 
 		if (r < 0)
 			return r;
@@ -212,7 +225,7 @@ int rt_spec_edit(yajl_val tree, const struct rt_edit_settings *s, char **err)
 }
 
 int rt_spec_edit_text(const char *json, size_t len, const struct rt_edit_settings *s,
-		      char **out, size_t *out_len, const char **why, char **err)
+		      char **out, size_t *out_len, const char **why, char **note, char **err)
 {
 	_cleanup_yajl_ yajl_val tree = NULL;
 	const char *reason = NULL;
@@ -220,6 +233,7 @@ int rt_spec_edit_text(const char *json, size_t len, const struct rt_edit_setting
 
 	*err = NULL;
 	*why = NULL;
+	*note = NULL;
 	if (jt_precheck(json, len, &reason) < 0)
 		return FAIL(err, "config.json: %s", reason);
 	r = oci_json_parse(json, len, "config.json", &tree, err);
@@ -228,7 +242,7 @@ int rt_spec_edit_text(const char *json, size_t len, const struct rt_edit_setting
 	*why = rt_spec_opted_out(tree);
 	if (*why)
 		return 0;
-	r = rt_spec_edit(tree, s, err);
+	r = rt_spec_edit(tree, s, note, err);
 	if (r <= 0)
 		return r;
 	r = jt_generate(tree, out, out_len);

@@ -32,7 +32,8 @@ cat >"$W/d/daemon.json" <<JSON
 {"runtimes": {"procview": {"path": "$SHIM", "runtimeArgs": [
   "--procview-runtime", "$(command -v runc)", "--procview-hook", "$ROOT/$B/procview-hook",
   "--procview-hook-arg", "--mountpoint=$MNT", "--procview-hook-arg", "--record-dir=$W/rec",
-  "--procview-hook-arg", "--daemon=$ROOT/$B/procviewd"]}},
+  "--procview-hook-arg", "--daemon=$ROOT/$B/procviewd",
+  "--procview-seccomp-socket", "$MNT.seccomp.sock"]}},
  "cgroup-parent": "$CGP"}
 JSON
 start_dockerd "$W/d" || exit 1
@@ -74,9 +75,9 @@ $DOCKER rm -f "$cid" >/dev/null 2>&1
 mkdir -p "$W/bundle"
 
 say "exec and edit, $EXECS interleaved runs per variant..."
-python3 - "$EXECS" "$W" "$SHIM" "$(command -v runc)" "$ROOT/$B/bench/execwrap" <<'PY' >"$W/exec.csv"
+python3 - "$EXECS" "$W" "$SHIM" "$(command -v runc)" "$ROOT/$B/bench/execwrap" "$MNT.seccomp.sock" <<'PY' >"$W/exec.csv"
 import os, shutil, subprocess, sys, time
-n, w, shim, runc, wrap = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+n, w, shim, runc, wrap, sock = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 env = dict(os.environ, PROCVIEW_RUNTIME_CONFIG=w + "/none.conf")
 root = ["--root", w + "/runc-root"]
 b = w + "/bundle"
@@ -86,8 +87,13 @@ variants = {
     "exec:shim": [shim, "--procview-runtime", runc] + root + ["state", "x"],
     "exec:wrap": [wrap, runc] + root + ["state", "x"],
     "edit:true": ["/bin/true", "create", "--bundle", b, "x"],
+    # The socket answers (start_daemon's daemon): the edit includes the
+    # connect that checks it and the sysinfo rule.
     "edit:shim": [shim, "--procview-runtime", "/bin/true", "--procview-hook", "/x/procview-hook",
-                  "create", "--bundle", b, "x"],
+                  "--procview-seccomp-socket", sock, "create", "--bundle", b, "x"],
+    # The hook only: what the sysinfo step adds is the difference.
+    "edit:shim-nosysinfo": [shim, "--procview-runtime", "/bin/true", "--procview-hook",
+                            "/x/procview-hook", "--procview-no-sysinfo", "create", "--bundle", b, "x"],
 }
 # Wall time suffers from whatever else runs on the machine; the CPU time
 # the child used (user + system, from wait4) does not, so both are kept.
@@ -137,6 +143,8 @@ for k in ("exec", "exec-cpu"):
 for k in ("edit", "edit-cpu"):
     if (k + "-us", "shim") in rows:
         print("create on Docker's %s-byte config.json: the shim's exec + edit + atomic write costs %+.0f us "
-              "over exec'ing the runtime directly (%s)" % (sys.argv[3], d(k + "-us", "shim", "true"),
-                                                          "CPU time" if k.endswith("cpu") else "wall"))
+              "over exec'ing the runtime directly, %+.0f us of it the sysinfo step (connect to the "
+              "socket, seccomp rule) (%s)" % (sys.argv[3], d(k + "-us", "shim", "true"),
+                                               d(k + "-us", "shim", "shim-nosysinfo"),
+                                               "CPU time" if k.endswith("cpu") else "wall"))
 PY

@@ -37,7 +37,8 @@ json.dump({
                         "--procview-hook", b + "/procview-hook",
                         "--procview-hook-arg", "--mountpoint=" + mnt,
                         "--procview-hook-arg", "--record-dir=" + rec,
-                        "--procview-hook-arg", "--daemon=" + b + "/procviewd"]}},
+                        "--procview-hook-arg", "--daemon=" + b + "/procviewd",
+                        "--procview-seccomp-socket", mnt + ".seccomp.sock"]}},
     "default-runtime": "procview",
     "cgroup-parent": cgp,
 }, open(out, "w"), indent=2)

@@ -138,4 +138,76 @@ is "$?" 1 "only the shim on PATH: exit 1, no loop"
 grep -q "no real runtime" "$W/err"
 ok $? "only the shim on PATH: a one-line error ($(cat "$W/err"))"
 
+# 9. sysinfo: the listener is asked before listenerPath is written. A fake
+# hook records "ensure" calls and, when told to, brings up a socket that
+# answers (a python listener), as procview-hook ensure would by starting
+# procviewd.
+SC='{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","sysinfo"],"action":"SCMP_ACT_ALLOW"}]}}}'
+SOCK9=$W/sc.sock
+cat >"$W/fake-hook" <<HOOK
+#!/bin/sh
+printf '%s\n' "\$@" >"$W/hook-args"
+[ -e "$W/hook-starts" ] || exit 3
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(60)' "$SOCK9" </dev/null >/dev/null 2>&1 &
+echo \$! >"$W/listener.pid"
+for _ in \$(seq 100); do [ -e "$SOCK9.ready" ] && exit 0; sleep 0.05; done
+exit 3
+HOOK
+chmod 755 "$W/fake-hook"
+on_exit '[ -f "$W/listener.pid" ] && kill $(cat "$W/listener.pid") 2>/dev/null'
+lp() { python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["linux"]["seccomp"]
+print(s.get("listenerPath", "-"), [r["action"] for r in s["syscalls"] if "sysinfo" in r["names"]])' "$1/config.json"; }
+SHIM9="$SHIM --procview-runtime $FAKE --procview-hook $W/fake-hook --procview-seccomp-socket $SOCK9 --procview-hook-arg --mountpoint=/m9"
+
+mkbundle "$W/b14" "$SC"
+rm -f "$W/args"
+$SHIM9 create -b "$W/b14" id14 2>"$W/err"
+is "$(lp "$W/b14")" "- ['SCMP_ACT_ALLOW']" "sysinfo, socket down, no daemon can start: the profile is left alone"
+is "$(args)" "$FAKE create -b $W/b14 id14" "... and the runtime runs (fail-open)"
+is "$(cat "$W/err")" "" "... and nothing on stderr, which is the container's own (the note goes to syslog)"
+is "$(tr '\n' ' ' <"$W/hook-args")" "ensure --mountpoint=/m9 --seccomp-socket=$SOCK9 " \
+	"... after asking the hook to start the daemon, with its options and the socket"
+hookargs() { python3 -c 'import json, sys; print(*json.load(open(sys.argv[1]))["hooks"]["createRuntime"][0]["args"])' "$1/config.json"; }
+is "$(hookargs "$W/b14")" "procview-hook createRuntime --mountpoint=/m9 --seccomp-socket=$SOCK9 --no-start" \
+	"... the hook gets --seccomp-socket (the daemon it starts listens there) and --no-start (not waited for twice)"
+rm -f "$W/args"
+$SHIM9 --procview-strict create -b "$W/b14" id15 2>/dev/null
+is "$?:$([ -e "$W/args" ] && echo ran)" "1:" "strict, socket down: exit 1, the runtime is not run"
+
+touch "$W/hook-starts"
+mkbundle "$W/b16" "$SC"
+$SHIM9 create -b "$W/b16" id16 2>"$W/err"
+is "$(lp "$W/b16")" "$SOCK9 ['SCMP_ACT_NOTIFY']" "socket down, the hook starts the daemon: sysinfo to the listener"
+is "$(cat "$W/err")" "" "... silently"
+is "$(hookargs "$W/b16")" "procview-hook createRuntime --mountpoint=/m9 --seccomp-socket=$SOCK9" \
+	"... and the hook may start it again if need be (no --no-start)"
+rm -f "$W/hook-args"
+mkbundle "$W/b17" "$SC"
+$SHIM9 create -b "$W/b17" id17
+is "$(lp "$W/b17"):$([ -e "$W/hook-args" ] && echo asked)" "$SOCK9 ['SCMP_ACT_NOTIFY']:" \
+	"socket up: sysinfo to the listener, the hook not asked"
+mkbundle "$W/b18" "$SC"
+$SHIM9 --procview-no-sysinfo create -b "$W/b18" id18
+is "$(lp "$W/b18")" "- ['SCMP_ACT_ALLOW']" "--procview-no-sysinfo: the profile is left alone"
+printf 'runtime = %s\nsysinfo = false\nseccomp-socket = %s\n' "$FAKE" "$SOCK9" >"$W/nosys.conf"
+mkbundle "$W/b19" "$SC"
+PROCVIEW_RUNTIME_CONFIG=$W/nosys.conf "$SHIM" create -b "$W/b19" id19
+is "$(lp "$W/b19")" "- ['SCMP_ACT_ALLOW']" "runtime.conf sysinfo = false: the profile is left alone"
+
+# exec: runc connects an exec'd process to the listener too; a socket
+# that went down is brought back first.
+kill "$(cat "$W/listener.pid")"
+rm -f "$SOCK9" "$SOCK9.ready" "$W/hook-args"
+$SHIM9 exec id17 true
+is "$(tr '\n' ' ' <"$W/hook-args" 2>/dev/null)" "ensure --mountpoint=/m9 --seccomp-socket=$SOCK9 " \
+	"exec, socket down: the hook is asked to start the daemon first"
+is "$(args)" "$FAKE exec id17 true" "... then the runtime runs"
+rm -f "$W/hook-args"
+$SHIM9 exec id17 true
+[ ! -e "$W/hook-args" ]
+ok $? "exec, socket up: the hook is not asked"
+
 done_testing

@@ -124,6 +124,10 @@ static void test_argv(void)
 	a = SCAN("--procview-runtime");
 	is_str(a.missing_value, "--procview-runtime", "argv: a missing value is reported");
 	rt_argv_free(&a);
+	a = SCAN("--procview-seccomp-socket", "/run/x.sock", "--procview-no-sysinfo", "create", "id");
+	is_str(a.seccomp_socket, "/run/x.sock", "argv: --procview-seccomp-socket PATH");
+	ok(a.no_sysinfo && a.edit && a.first == 4, "argv: --procview-no-sysinfo");
+	rt_argv_free(&a);
 }
 
 /* ---- runtime.conf ---- */
@@ -166,6 +170,23 @@ static void test_conf(void)
 	ok(rt_conf_load("/nonexistent/runtime.conf", &c, &err) == 0 && !err,
 	   "conf: a missing file is fine");
 	rt_conf_free(&c);
+
+	static const char sc[] = "sysinfo = false\nseccomp-socket = /run/pv/x.sock\n";
+	ok(rt_conf_parse(sc, strlen(sc), &c, &err) == 0 && c.sysinfo == 0,
+	   "conf: sysinfo = false turns the seccomp edit off");
+	is_str(c.seccomp_socket, "/run/pv/x.sock", "conf: seccomp-socket");
+	rt_conf_free(&c);
+	ok(rt_conf_parse("x=1", 3, &c, &err) == -EINVAL && c.sysinfo == -1,
+	   "conf: sysinfo unset by default");
+	rt_conf_free(&c);
+	free(steal_pointer(&err));
+	static const char badsc[] = "sysinfo = sometimes\nseccomp-socket = run/x\n";
+	ok(rt_conf_parse(badsc, strlen(badsc), &c, &err) == -EINVAL && err &&
+		   strstr(err, "line 1: sysinfo wants true or false") && c.sysinfo == -1 &&
+		   !c.seccomp_socket,
+	   "conf: a bad sysinfo and a relative seccomp-socket are refused");
+	rt_conf_free(&c);
+	free(steal_pointer(&err));
 }
 
 /* ---- config.json edit ---- */
@@ -178,10 +199,11 @@ static const struct rt_edit_settings settings = {
 
 static int edit(const char *json, char **out, const char **why, char **err)
 {
+	_cleanup_free_ char *note = NULL;
 	size_t n;
 
 	*out = NULL;
-	return rt_spec_edit_text(json, strlen(json), &settings, out, &n, why, err);
+	return rt_spec_edit_text(json, strlen(json), &settings, out, &n, why, &note, err);
 }
 
 static bool equal(yajl_val a, yajl_val b);
@@ -443,6 +465,292 @@ static void test_edit_big(void)
 	}
 }
 
+/* ---- the seccomp edit: sysinfo to procviewd ---- */
+
+#define SOCK "/run/procview/seccomp.sock"
+
+static int listener_calls, listener_result;
+static int fake_listener(const char *path, void *data)
+{
+	(void)data;
+	listener_calls++;
+	return strcmp(path, SOCK) == 0 ? listener_result : -EINVAL;
+}
+
+static const struct rt_edit_settings sc_settings = {
+	.hook = HOOK,
+	.hook_args = (const char *const[]){ "--mountpoint=/m" },
+	.n_hook_args = 1,
+	.seccomp_socket = SOCK,
+	.listener_ready = fake_listener,
+};
+
+/* Edit json with sc_settings; *after the parsed result (NULL when
+ * unchanged), *note the note. Returns rt_spec_edit_text's value. */
+static int sc_edit(const char *json, yajl_val *after, char **note, char **err)
+{
+	_cleanup_free_ char *out = NULL;
+	const char *why;
+	size_t n;
+	int r;
+
+	*after = NULL;
+	listener_calls = 0;
+	r = rt_spec_edit_text(json, strlen(json), &sc_settings, &out, &n, &why, note, err);
+	if (r == 1 && out)
+		*after = parse(out);
+	return r;
+}
+
+static bool names_has(yajl_val rule, const char *name)
+{
+	yajl_val names = get(rule, "names");
+
+	for (size_t i = 0; names && YAJL_IS_ARRAY(names) && i < names->u.array.len; i++)
+		if (YAJL_IS_STRING(names->u.array.values[i]) &&
+		    strcmp(names->u.array.values[i]->u.string, name) == 0)
+			return true;
+	return false;
+}
+
+/* How many rules name sysinfo, and whether the only one is our NOTIFY. */
+static size_t sysinfo_rules(yajl_val rules, bool *ours_only)
+{
+	size_t n = 0;
+
+	*ours_only = true;
+	for (size_t i = 0; i < len_of(rules) && len_of(rules) != (size_t)-1; i++) {
+		yajl_val r = rules->u.array.values[i], act = get(r, "action");
+
+		if (!names_has(r, "sysinfo"))
+			continue;
+		n++;
+		if (len_of(get(r, "names")) != 1 || !act || !YAJL_IS_STRING(act) ||
+		    strcmp(act->u.string, "SCMP_ACT_NOTIFY") != 0 || get(r, "args"))
+			*ours_only = false;
+	}
+	return n;
+}
+
+/* The shape of Docker 20.10's config.json profile, trimmed: errno by
+ * default, one long allow list (sysinfo in it), rules with arguments. */
+static const char docker_seccomp[] =
+	"{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"args\":[\"free\"]},"
+	"\"root\":{\"path\":\"/r\"},\"hooks\":{},\"linux\":{\"resources\":{},"
+	"\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+	"\"syscalls\":[{\"names\":[\"accept\",\"read\",\"syncfs\",\"sysinfo\",\"tee\",\"write\"],"
+	"\"action\":\"SCMP_ACT_ALLOW\"},"
+	"{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	"\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
+	"{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]},"
+	"\"maskedPaths\":[\"/proc/kcore\"]}}";
+
+static void test_edit_seccomp(void)
+{
+	_cleanup_yajl_ yajl_val before = parse(docker_seccomp);
+	char *note = NULL, *err = NULL;
+	yajl_val after, rules, allow;
+	bool ours;
+
+	/* 1. Docker's default profile. */
+	listener_result = 0;
+	ok(sc_edit(docker_seccomp, &after, &note, &err) == 1 && after,
+	   "seccomp: Docker's default profile is edited");
+	rules = get(after, "linux.seccomp.syscalls");
+	allow = len_of(rules) == 4 ? rules->u.array.values[0] : NULL;
+	ok(sysinfo_rules(rules, &ours) == 1 && ours,
+	   "seccomp: sysinfo is named by one rule only, SCMP_ACT_NOTIFY");
+	ok(allow && len_of(get(allow, "names")) == 5 && !names_has(allow, "sysinfo") &&
+		   names_has(allow, "syncfs") && names_has(allow, "tee"),
+	   "seccomp: sysinfo left the allow list, the rest of it stayed");
+	is_str(get(after, "linux.seccomp.listenerPath") ?
+		       get(after, "linux.seccomp.listenerPath")->u.string : NULL,
+	       SOCK, "seccomp: listenerPath is procviewd's socket");
+	ok(len_of(rules) == 4 &&
+		   equal(rules->u.array.values[1],
+			 get(before, "linux.seccomp.syscalls")->u.array.values[1]) &&
+		   equal(rules->u.array.values[2],
+			 get(before, "linux.seccomp.syscalls")->u.array.values[2]) &&
+		   equal(get(after, "linux.seccomp.defaultAction"),
+			 get(before, "linux.seccomp.defaultAction")) &&
+		   equal(get(after, "linux.seccomp.architectures"),
+			 get(before, "linux.seccomp.architectures")),
+	   "seccomp: the other rules, defaultAction and architectures are unchanged");
+	ok(is_ours(get(after, "hooks.createRuntime"), 0, "createRuntime"),
+	   "seccomp: the hook is added as well");
+	ok(listener_calls == 1 && !note, "seccomp: the listener was asked once; no note");
+	{
+		_cleanup_free_ char *again = NULL, *out2 = NULL, *n2 = NULL, *e2 = NULL;
+		const char *why;
+		size_t len, len2;
+
+		ok(after && jt_generate(after, &again, &len) == 0 &&
+			   rt_spec_edit_text(again, len, &sc_settings, &out2, &len2, &why, &n2,
+					     &e2) == 0,
+		   "seccomp: an edited config needs nothing more");
+	}
+	yajl_tree_free(after);
+
+	/* 2. No profile: privileged, seccomp=unconfined. */
+	ok(sc_edit("{\"linux\":{\"resources\":{}},\"hooks\":{}}", &after, &note, &err) == 1 &&
+		   !get(after, "linux.seccomp") && listener_calls == 0 && !note,
+	   "seccomp: no linux.seccomp: none is added, the listener is not asked");
+	yajl_tree_free(after);
+	ok(sc_edit("{\"linux\":{\"seccomp\":null}}", &after, &note, &err) == 1 &&
+		   get(after, "linux") && YAJL_IS_NULL(*jt_object_slot(get(after, "linux"), "seccomp")),
+	   "seccomp: \"seccomp\": null stays null");
+	yajl_tree_free(after);
+	ok(sc_edit("{\"process\":{}}", &after, &note, &err) == 1 && !get(after, "linux"),
+	   "seccomp: no linux at all: none is added");
+	yajl_tree_free(after);
+
+	/* 3. Another agent's listener. */
+	{
+		static const char other[] =
+			"{\"hooks\":{\"createRuntime\":[{\"path\":\"/x/procview-hook\"}],"
+			"\"poststop\":[{\"path\":\"/x/procview-hook\"}]},\"linux\":{\"seccomp\":"
+			"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/other.sock\","
+			"\"syscalls\":[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}}}";
+
+		ok(sc_edit(other, &after, &note, &err) == 0 && !after && listener_calls == 0,
+		   "seccomp: another agent's listenerPath: left alone");
+		ok(note && strstr(note, "/run/other.sock") && !strchr(note, '\n'),
+		   "seccomp: ... with a one-line note naming it");
+		free(steal_pointer(&note));
+	}
+
+	/* 4. sysinfo already allowed, twice, defaultAction allow. */
+	{
+		static const char twice[] =
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			"\"syscalls\":[{\"names\":[\"sysinfo\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+			"{\"names\":[\"getpid\",\"sysinfo\",\"sysinfo\"],\"action\":\"SCMP_ACT_LOG\"}],"
+			"\"listenerPath\":\"\"}}}";
+
+		ok(sc_edit(twice, &after, &note, &err) == 1 && after, "seccomp: allowed twice: edited");
+		rules = get(after, "linux.seccomp.syscalls");
+		ok(len_of(rules) == 2 && sysinfo_rules(rules, &ours) == 1 && ours &&
+			   names_has(rules->u.array.values[0], "getpid") &&
+			   len_of(get(rules->u.array.values[0], "names")) == 1,
+		   "seccomp: a rule left empty goes, getpid keeps its rule, one NOTIFY rule");
+		is_str(get(after, "linux.seccomp.listenerPath") ?
+			       get(after, "linux.seccomp.listenerPath")->u.string : NULL,
+		       SOCK, "seccomp: an empty listenerPath is replaced");
+		yajl_tree_free(after);
+	}
+	ok(sc_edit("{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}", &after,
+		   &note, &err) == 1 &&
+		   sysinfo_rules(get(after, "linux.seccomp.syscalls"), &ours) == 1 && ours,
+	   "seccomp: allow by default and no syscalls: the rule list is made");
+	yajl_tree_free(after);
+
+	/* 5. Profiles that deny sysinfo keep doing so. */
+	{
+		static const char *const denied[] = {
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+			"[{\"names\":[\"sysinfo\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
+			"[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}",
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
+			"[{\"names\":[\"sysinfo\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+			"\"value\":0,\"op\":\"SCMP_CMP_NE\"}]}]}}}",
+		};
+		int left = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
+			_cleanup_yajl_ yajl_val orig = parse(denied[i]);
+
+			if (sc_edit(denied[i], &after, &note, &err) == 1 && after &&
+			    equal(get(after, "linux"), get(orig, "linux")) && note &&
+			    listener_calls == 0)
+				left++;
+			yajl_tree_free(after);
+			free(steal_pointer(&note));
+		}
+		ok(left == 3, "seccomp: errno rule, errno by default, a conditional rule: left "
+			      "as they are, with a note (%d of 3)",
+		   left);
+	}
+
+	/* 6. The listener does not answer: no listenerPath (the runtime would
+	 * fail the container), the hook is still added. */
+	listener_result = -ECONNREFUSED;
+	ok(sc_edit(docker_seccomp, &after, &note, &err) == 1 && after &&
+		   equal(get(after, "linux"), get(before, "linux")) &&
+		   is_ours(get(after, "hooks.createRuntime"), 0, "createRuntime"),
+	   "seccomp: the socket does not answer: profile unchanged, hook added");
+	ok(note && strstr(note, SOCK) && strstr(note, "does not answer") && listener_calls == 1,
+	   "seccomp: ... with a note");
+	free(steal_pointer(&note));
+	yajl_tree_free(after);
+	{
+		static const bool down = true;
+		struct rt_edit_settings d = sc_settings;
+		_cleanup_free_ char *out = NULL, *n5 = NULL;
+		_cleanup_yajl_ yajl_val a = NULL;
+		yajl_val args;
+		const char *why;
+		size_t len;
+
+		d.daemon_down = &down;
+		ok(rt_spec_edit_text(docker_seccomp, strlen(docker_seccomp), &d, &out, &len, &why,
+				     &n5, &err) == 1 &&
+			   (a = parse(out)) &&
+			   (args = get(get(a, "hooks.createRuntime")->u.array.values[0], "args")) &&
+			   len_of(args) == 4 &&
+			   strcmp(args->u.array.values[3]->u.string, "--no-start") == 0,
+		   "seccomp: the daemon could not be started: the hook gets --no-start");
+	}
+	{
+		struct rt_edit_settings strict = sc_settings;
+		_cleanup_free_ char *out = NULL, *n4 = NULL;
+		const char *why;
+		size_t len;
+
+		strict.strict = true;
+		ok(rt_spec_edit_text(docker_seccomp, strlen(docker_seccomp), &strict, &out, &len,
+				     &why, &n4, &err) == -EINVAL &&
+			   err && strstr(err, "does not answer"),
+		   "seccomp: ... and an error in strict mode");
+		free(steal_pointer(&err));
+	}
+	listener_result = 0;
+
+	/* 7. Turned off: sysinfo = false (no socket in the settings). */
+	{
+		_cleanup_free_ char *out = NULL, *n3 = NULL;
+		_cleanup_yajl_ yajl_val a = NULL;
+		const char *why;
+		size_t len;
+
+		ok(rt_spec_edit_text(docker_seccomp, strlen(docker_seccomp), &settings, &out, &len,
+				     &why, &n3, &err) == 1 &&
+			   (a = parse(out)) && equal(get(a, "linux"), get(before, "linux")),
+		   "seccomp: sysinfo turned off: the profile is not touched");
+	}
+
+	/* 8. Shapes runc would refuse anyway: reported, nothing written. */
+	{
+		static const char *const bad[] = {
+			"{\"linux\":{\"seccomp\":\"x\"}}",
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}}}",
+			"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":1}}}",
+			"{\"linux\":{\"seccomp\":{\"syscalls\":[{\"names\":[\"sysinfo\"]}]}}}",
+		};
+		int refused = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			if (sc_edit(bad[i], &after, &note, &err) == -EINVAL && err && !after &&
+			    strncmp(err, "config.json: ", 13) == 0)
+				refused++;
+			free(steal_pointer(&err));
+			free(steal_pointer(&note));
+		}
+		ok(refused == 4, "seccomp: wrong types are refused with one line (%d of 4)", refused);
+	}
+}
+
 /* ---- atomic write ---- */
 
 static void test_bundle(void)
@@ -544,6 +852,7 @@ int main(void)
 	test_conf();
 	test_edit();
 	test_edit_big();
+	test_edit_seccomp();
 	test_bundle();
 	test_find();
 	return done_testing();
