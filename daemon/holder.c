@@ -5,6 +5,9 @@
  * loop over a signalfd, the renderer's control socket and the handoff
  * socket. */
 #include "conn.h"
+#include "handoff.h"
+#include "listener.h"
+#include "relay.h"
 #include "fdpass.h"
 #include "split.h"
 #include "takeover.h"
@@ -18,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +43,8 @@ struct holder {
 	int h[HANDLES];
 	int sigfd, lsock, ctl, report;
 	char **rargv; /* the renderer's command line: ours, another argv[0] */
+	struct sc_listener *sc; /* the seccomp notify fds (NULL: --no-seccomp) */
+	struct sc_relay *relay; /* ... whose answers the renderer computes */
 	pid_t renderer;
 	int64_t ready_ms, respawn_at; /* ready_ms: 0 until the renderer says READY */
 	unsigned quick_deaths;
@@ -70,30 +76,35 @@ static char **renderer_env(const char *entry)
  * lock one of them held. */
 static int spawn(struct holder *h, int flags, pid_t replace_pid)
 {
-	int keep[4] = { -1, h->h[HANDLE_LEDGER], h->h[CONN_READER], h->h[CONN_CONTAINERS] };
+	int keep[4 + SC_RELAY_CHANNELS] = { -1, h->h[HANDLE_LEDGER], h->h[CONN_READER],
+					    h->h[CONN_CONTAINERS] };
+	int sc[SC_RELAY_CHANNELS][2];
 	_cleanup_free_ char **env = NULL;
-	char entry[160];
-	int sp[2];
+	char entry[200];
+	int sp[2], r = 0;
 	pid_t pid, self = getpid();
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
-	keep[0] = sp[1];
-	snprintf(entry, sizeof(entry), RENDERER_ENV "=%d %d %d %d %d %d %d", (int)self, sp[1],
-		 keep[1], keep[2], keep[3], flags, (int)replace_pid);
-	env = renderer_env(entry);
-	if (!env) {
-		close(sp[0]);
-		close(sp[1]);
-		return -ENOMEM;
+	for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
+		sc[i][0] = sc[i][1] = -1;
+		if (h->relay && !r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc[i]) < 0)
+			r = -errno;
+		keep[4 + i] = sc[i][1];
 	}
-	pid = fork();
+	if (!r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		r = -errno;
+	if (r < 0)
+		goto fail_sc;
+	keep[0] = sp[1];
+	snprintf(entry, sizeof(entry), RENDERER_ENV "=%d %d %d %d %d %d %d %d %d %d %d", (int)self,
+		 sp[1], keep[1], keep[2], keep[3], flags, (int)replace_pid, sc[0][1], sc[1][1],
+		 sc[2][1], sc[3][1]);
+	env = renderer_env(entry);
+	pid = env ? fork() : -1;
 	if (pid < 0) {
-		int r = -errno;
-
+		r = env ? -errno : -ENOMEM;
 		close(sp[0]);
 		close(sp[1]);
-		return r;
+		goto fail_sc;
 	}
 	if (pid == 0) {
 		/* Only async-signal-safe calls from here to exec. */
@@ -112,7 +123,87 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 	h->ctl = sp[0];
 	h->renderer = pid;
 	h->ready_ms = 0;
+	if (h->relay) {
+		int mine[SC_RELAY_CHANNELS];
+
+		for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
+			close(sc[i][1]);
+			mine[i] = sc[i][0];
+		}
+		sc_relay_attach(h->relay, mine);
+	}
 	return 0;
+fail_sc:
+	for (int i = 0; i < SC_RELAY_CHANNELS; i++)
+		for (int k = 0; k < 2; k++)
+			if (sc[i][k] >= 0)
+				close(sc[i][k]);
+	return r;
+}
+
+/* Each container and each exec brings a notify fd: allow as many as the
+ * hard limit does. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Listen for runtimes' notify fds, before the mount answers: runc
+ * connects right after the hook, which waits for the mount, returns.
+ * Replacing a daemon: take its socket and fds over first, so no
+ * container ever loses its listener. Never fatal: the files serve
+ * without it. */
+static void seccomp_start(struct holder *h, bool replacing)
+{
+	const char *path = h->o->seccomp_socket;
+	struct sc_held_fd *held = NULL;
+	size_t nheld = 0;
+	int lfd = -1, r;
+
+	if (!h->relay) {
+		log_msg(LOG_WARNING, "seccomp: out of memory; sysinfo not answered");
+		return;
+	}
+	raise_nofile();
+	if (replacing) {
+		r = sc_handoff_request(path, &lfd, &held, &nheld);
+		if (r < 0)
+			log_msg(LOG_WARNING, "seccomp: no handoff from the old daemon (%s); binding anew",
+				strerror(-r));
+		else
+			log_msg(LOG_INFO, "seccomp: took over the socket and %zu notify fds", nheld);
+	}
+	r = sc_listener_new(path, lfd, held, nheld, sc_relay_answer, h->relay, SC_RELAY_CHANNELS,
+			    &h->sc);
+	sc_held_free(held, nheld); /* the fds themselves now belong to the listener */
+	if (r == 0)
+		r = sc_listener_start(h->sc);
+	if (r == -EADDRINUSE)
+		log_msg(LOG_WARNING, "seccomp: another daemon listens on %s; sysinfo not answered here",
+			path);
+	else if (r < 0)
+		log_msg(LOG_WARNING, "seccomp: cannot listen on %s: %s; sysinfo not answered", path,
+			strerror(-r));
+	if (r < 0) {
+		sc_listener_free(h->sc);
+		h->sc = NULL;
+	}
+}
+
+/* Closing the notify fds: the kernel answers ENOSYS to those containers'
+ * sysinfo from now on (its rule for a gone listener), unless they were
+ * handed over. Answers in flight finish first. */
+static void seccomp_stop(struct holder *h)
+{
+	sc_listener_free(h->sc);
+	h->sc = NULL;
+	sc_relay_free(h->relay);
+	h->relay = NULL;
 }
 
 /* Wait for the renderer's message of this type (start-up only). */
@@ -227,9 +318,9 @@ static int start_fresh(struct holder *h, pid_t replace_pid, char *msg, size_t si
 		snprintf(msg, size, "cannot mount on %s (is /dev/fuse usable?)", h->o->mountpoint);
 		return -1;
 	}
-	/* Replacing a daemon without handoff: its renderer hands the seccomp
-	 * fds over, and it is told to go once ours has healed. */
-	r = spawn(h, replace_pid > 0 ? CTL_REPLACE : 0, replace_pid);
+	/* Replacing a daemon without handoff: it is told to go once ours has
+	 * healed. */
+	r = spawn(h, 0, replace_pid);
 	if (r == 0)
 		r = wait_for(h, CTL_SERVING, CONN_READER, START_TIMEOUT_MS);
 	if (r < 0) {
@@ -434,14 +525,23 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		return 1;
 	}
 
+	/* Before any renderer starts: each gets its channels at spawn. */
+	if (o->seccomp_socket)
+		h->relay = sc_relay_new();
 	if (adopted) {
 		/* systemd kept the handles across our restart: the requests
 		 * our dead renderer held go back to the queue. */
 		resend(h);
+		if (o->seccomp_socket)
+			seccomp_start(h, false);
 		r = start_adopted(h, 0, msg, sizeof(msg));
 		log_msg(LOG_INFO, "took the mounts back from systemd's fd store");
 	} else if (old_pid > 0 && (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
-		r = start_adopted(h, CTL_REPLACE, msg, sizeof(msg));
+		r = start_adopted(h, 0, msg, sizeof(msg));
+		/* Our renderer answers now: take the notify fds over while the
+		 * old daemon still answers what it has received. */
+		if (r == 0 && o->seccomp_socket)
+			seccomp_start(h, true);
 		if (r == 0 && handoff_finish(handoff) < 0)
 			log_msg(LOG_WARNING, "the old daemon did not confirm the handoff");
 		close(handoff);
@@ -454,11 +554,14 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		if (old_pid > 0)
 			log_msg(LOG_INFO, "pid %d takes no handoff (%s): mounting over it",
 				(int)old_pid, strerror(-handoff));
+		if (o->seccomp_socket)
+			seccomp_start(h, old_pid > 0);
 		r = start_fresh(h, old_pid, msg, sizeof(msg));
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "%s", msg);
 		report(h, msg);
+		seccomp_stop(h);
 		free(h->rargv);
 		return 1;
 	}
@@ -478,6 +581,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 
 	r = loop(h);
 	free(h->rargv);
+	seccomp_stop(h);
 	if (r == RUN_HANDED_OVER)
 		return 0; /* the mounts, pid file and socket are the new daemon's */
 	stop_renderer(h);

@@ -7,9 +7,7 @@
 #include "split.h"
 #include "fdpass.h"
 #include "fs.h"
-#include "handoff.h"
 #include "heal.h"
-#include "listener.h"
 #include "log.h"
 #include "resolve.h"
 #include "sampler.h"
@@ -28,16 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-
-#define SECCOMP_THREADS 4
 
 int renderer_start_parse(const char *text, struct renderer_start *rs)
 {
 	int holder, n = 0;
 
-	if (!text || sscanf(text, "%d %d %d %d %d %d %d%n", &holder, &rs->ctl, &rs->ledger,
-			    &rs->conn[0], &rs->conn[1], &rs->flags, &rs->replace_pid, &n) != 7 ||
+	_Static_assert(SC_RELAY_CHANNELS == 4, "the format below names four channels");
+	if (!text || sscanf(text, "%d %d %d %d %d %d %d %d %d %d %d%n", &holder, &rs->ctl,
+			    &rs->ledger, &rs->conn[0], &rs->conn[1], &rs->flags, &rs->replace_pid,
+			    &rs->sc[0], &rs->sc[1], &rs->sc[2], &rs->sc[3], &n) != 11 ||
 	    text[n] != '\0' || holder <= 0 || rs->ctl < 0 || rs->ledger < 0)
 		return -EINVAL;
 	rs->holder = holder;
@@ -71,50 +68,21 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-/* Each container and each exec brings a notify fd: allow as many as the
- * hard limit does. */
-static void raise_nofile(void)
+struct sc_worker {
+	struct sc_sysinfo *ans;
+	int chan;
+};
+
+/* One thread per channel: the holder's listener threads each use one, so
+ * one container's answer never waits on another's. */
+static void *sc_worker_main(void *arg)
 {
-	struct rlimit rl;
+	struct sc_worker *w = arg;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* Listen for runtimes' notify fds. Replacing a daemon: take its socket
- * and fds over first, so no container ever loses its listener. */
-static struct sc_listener *seccomp_start(const struct daemon_opts *o, bool replacing,
-					 struct sc_sysinfo *ans)
-{
-	struct sc_listener *l = NULL;
-	struct sc_held_fd *held = NULL;
-	size_t nheld = 0;
-	int lfd = -1, r;
-
-	raise_nofile();
-	if (replacing) {
-		r = sc_handoff_request(o->seccomp_socket, &lfd, &held, &nheld);
-		if (r < 0)
-			log_msg(LOG_WARNING, "seccomp: no handoff from the old daemon (%s); binding anew",
-				strerror(-r));
-		else
-			log_msg(LOG_INFO, "seccomp: took over the socket and %zu notify fds", nheld);
-	}
-	r = sc_listener_new(o->seccomp_socket, lfd, held, nheld, sc_sysinfo_answer, ans,
-			    SECCOMP_THREADS, &l);
-	sc_held_free(held, nheld); /* the fds themselves now belong to the listener */
-	if (r == 0)
-		r = sc_listener_start(l);
-	/* The files still serve without it: never fatal. */
-	if (r == -EADDRINUSE)
-		log_msg(LOG_WARNING, "seccomp: another daemon listens on %s; sysinfo not answered here",
-			o->seccomp_socket);
-	else if (r < 0)
-		log_msg(LOG_WARNING, "seccomp: cannot listen on %s: %s; sysinfo not answered",
-			o->seccomp_socket, strerror(-r));
-	return r < 0 ? NULL : l;
+	sc_sysinfo_serve(w->ans, w->chan);
+	/* The holder closed the channel: it is gone, or replaced us. */
+	_exit(0);
+	return NULL;
 }
 
 static int ctl_send(int ctl, int type, int conn, int err)
@@ -183,11 +151,19 @@ void renderer_main(const struct daemon_opts *o, const struct renderer_start *rs)
 	loops[CONN_CONTAINERS].se = fs_containers_new(&fo, fsnames[CONN_CONTAINERS]);
 	if (!loops[0].se || !loops[1].se)
 		fail("FUSE sessions", ENOMEM);
-	/* Before the mount answers: runc connects to the socket right after
-	 * the hook, which waits for the mount, returns. */
-	if (o->seccomp_socket) {
+	/* The holder holds the notify fds and sends us what to answer;
+	 * requests wait in the channels until these threads run. */
+	if (rs->sc[0] >= 0) {
+		static struct sc_worker workers[SC_RELAY_CHANNELS];
+
 		sc_sysinfo_init(&sc_ans, &ctx, resolver, o->staleness_ms);
-		(void)seccomp_start(o, flags & CTL_REPLACE, &sc_ans);
+		for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
+			pthread_t t;
+
+			workers[i] = (struct sc_worker){ &sc_ans, rs->sc[i] };
+			if (rs->sc[i] >= 0 && pthread_create(&t, NULL, sc_worker_main, &workers[i]))
+				fail("threads", EAGAIN);
+		}
 	}
 
 	for (int i = 0; i < LEDGER_CONNS; i++)

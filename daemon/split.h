@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "ledger.h"
+#include "relay.h"
 
 struct daemon_opts {
 	bool foreground;
@@ -30,8 +31,7 @@ enum ctl_type {
 	CTL_SERVING,  /* renderer: conn answers */
 	CTL_READY,    /* renderer: every conn answers */
 };
-#define CTL_HEAL 1    /* re-attach recorded containers once up */
-#define CTL_REPLACE 2 /* take the seccomp fds from the daemon being replaced */
+#define CTL_HEAL 1 /* re-attach recorded containers once up */
 struct ctl_msg {
 	int type;
 	int conn;
@@ -40,8 +40,8 @@ struct ctl_msg {
 };
 
 /* What the holder passes to the renderer it execs, in this environment
- * variable: "holder ctl ledger conn0 conn1 flags replace_pid" (fds, -1
- * for a connection sent over ctl later). */
+ * variable: "holder ctl ledger conn0 conn1 flags replace_pid sc0..sc3"
+ * (fds; -1 for a connection sent over ctl later, or for no seccomp). */
 #define RENDERER_ENV "PROCVIEW_RENDERER"
 #define RENDERER_ARGV0 "procviewd-renderer"
 
@@ -50,8 +50,9 @@ struct renderer_start {
 	int ctl;
 	int ledger;
 	int conn[LEDGER_CONNS];
-	int flags;	   /* CTL_HEAL, CTL_REPLACE */
+	int flags;	   /* CTL_HEAL */
 	pid_t replace_pid; /* an old daemon to SIGUSR1 once healed (mount-over replace) */
+	int sc[SC_RELAY_CHANNELS]; /* sysinfo requests from the holder (relay.h) */
 };
 
 /* Parse RENDERER_ENV; 0, or -EINVAL when it is not set or malformed. */
