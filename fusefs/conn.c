@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 /* Debian's headers predate 6.9. */
 #ifndef FUSE_NOTIFY_RESEND
@@ -23,12 +25,37 @@
  * and does not report. */
 #define REPLAYED_UNIQUE (UINT64_C(1) << 62)
 
+/* What libfuse does for root, without a session: libfuse keeps a copy of
+ * the mountpoint that only fuse_session_unmount frees, and the holder never
+ * unmounts through libfuse. Options as fs.c's: ro, nosuid, nodev,
+ * allow_other, fsname, subtype procviewd. */
+static int mount_direct(const char *fsname, const char *mnt, const char *extra)
+{
+	_cleanup_close_ int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	char data[256];
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other%s",
+		     fd, (unsigned)getuid(), (unsigned)getgid(), extra);
+	if (n < 0 || (size_t)n >= sizeof(data))
+		return -ENAMETOOLONG;
+	if (mount(fsname, mnt, "fuse.procviewd", MS_RDONLY | MS_NOSUID | MS_NODEV, data) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
 int conn_mount(const char *fsname, const char *mnt, const char *extra)
 {
 	struct fuse_lowlevel_ops none = { 0 };
-	struct fuse_session *se = fs_session_new(fsname, &none, sizeof(none), extra);
-	int fd;
+	struct fuse_session *se;
+	int fd = mount_direct(fsname, mnt, extra);
 
+	/* Not root: libfuse's fusermount3 path. */
+	if (fd != -EPERM)
+		return fd;
+	se = fs_session_new(fsname, &none, sizeof(none), extra);
 	if (!se)
 		return -ENOMEM;
 	if (fuse_session_mount(se, mnt) != 0) {
