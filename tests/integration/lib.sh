@@ -42,6 +42,10 @@ need_root() {
 
 # start_daemon MNT [ARGS...]: procviewd -f on MNT, wait until it answers.
 # start_daemon MNT [ARGS...]: procviewd -f on MNT, wait until it answers.
+# daemon_tree PID: a procviewd holder and its renderer (its child). A
+# "stopped daemon" is both stopped: the renderer alone still serves.
+daemon_tree() { echo "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); }
+
 start_daemon() {
 	mnt=$1
 	shift
