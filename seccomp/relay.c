@@ -23,6 +23,10 @@ struct sc_relay {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a channel became usable */
 	struct chan ch[SC_RELAY_CHANNELS];
+	/* Since when the renderer is gone (EOF on a channel), 0 once one
+	 * answers: callers queued behind others wait for the next renderer
+	 * no longer than the first one did, however many came meanwhile. */
+	atomic_llong trouble_since;
 	atomic_ulong seq, answered, continued, resent;
 };
 
@@ -72,6 +76,7 @@ void sc_relay_attach(struct sc_relay *r, const int chans[SC_RELAY_CHANNELS])
 			close(r->ch[i].fd);
 		r->ch[i] = (struct chan){ .fd = chans[i], .busy = r->ch[i].busy };
 	}
+	atomic_store(&r->trouble_since, 0);
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }
@@ -153,14 +158,23 @@ void sc_relay_answer(void *data, int notify_fd, const struct sc_filter_info *f,
 
 	(void)f;
 	for (;;) {
-		int fd, k = take(r, deadline, &fd);
+		long long since = atomic_load(&r->trouble_since);
+		int64_t wait_until = deadline;
+		int fd, k;
 
+		if (since && since + SC_RELAY_WAIT_MS < wait_until)
+			wait_until = since + SC_RELAY_WAIT_MS;
+		k = take(r, wait_until, &fd);
 		if (k < 0)
 			break;
 		got = ask(fd, &req, &resp, deadline);
 		give_back(r, k, fd, got == 0);
+		if (got == 1)
+			atomic_store(&r->trouble_since, 0);
 		if (got != 0)
 			break;
+		since = 0;
+		atomic_compare_exchange_strong(&r->trouble_since, &since, (long long)now_ms());
 		/* Its renderer died with our request: the next one gets it. */
 		if (tries++ == 0)
 			atomic_fetch_add(&r->resent, 1);
