@@ -5,14 +5,11 @@
  * loop over a signalfd, the renderer's control socket and the handoff
  * socket. */
 #include "conn.h"
-#include "handoff.h"
-#include "listener.h"
-#include "relay.h"
+#include "holder_sc.h"
 #include "fdpass.h"
 #include "split.h"
 #include "takeover.h"
 #include "log.h"
-#include "procfs.h"
 #include "runstate.h"
 #include "util.h"
 
@@ -21,7 +18,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,13 +39,20 @@ struct holder {
 	int h[HANDLES];
 	int sigfd, lsock, ctl, report;
 	char **rargv; /* the renderer's command line: ours, another argv[0] */
-	struct sc_listener *sc; /* the seccomp notify fds (NULL: --no-seccomp) */
-	struct sc_relay *relay; /* ... whose answers the renderer computes */
+	struct holder_sc sc; /* the seccomp notify fds (holder_sc.h) */
 	pid_t renderer;
 	int64_t ready_ms, respawn_at; /* ready_ms: 0 until the renderer says READY */
 	unsigned quick_deaths;
 	bool resend_warned;
 };
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The environment for a renderer: ours, plus RENDERER_ENV. */
 static char **renderer_env(const char *entry)
@@ -86,7 +89,7 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 
 	for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
 		sc[i][0] = sc[i][1] = -1;
-		if (h->relay && !r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc[i]) < 0)
+		if (h->sc.relay && !r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc[i]) < 0)
 			r = -errno;
 		keep[4 + i] = sc[i][1];
 	}
@@ -123,14 +126,14 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 	h->ctl = sp[0];
 	h->renderer = pid;
 	h->ready_ms = 0;
-	if (h->relay) {
+	if (h->sc.relay) {
 		int mine[SC_RELAY_CHANNELS];
 
 		for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
 			close(sc[i][1]);
 			mine[i] = sc[i][0];
 		}
-		sc_relay_attach(h->relay, mine);
+		sc_relay_attach(h->sc.relay, mine);
 	}
 	return 0;
 fail_sc:
@@ -139,71 +142,6 @@ fail_sc:
 			if (sc[i][k] >= 0)
 				close(sc[i][k]);
 	return r;
-}
-
-/* Each container and each exec brings a notify fd: allow as many as the
- * hard limit does. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* Listen for runtimes' notify fds, before the mount answers: runc
- * connects right after the hook, which waits for the mount, returns.
- * Replacing a daemon: take its socket and fds over first, so no
- * container ever loses its listener. Never fatal: the files serve
- * without it. */
-static void seccomp_start(struct holder *h, bool replacing)
-{
-	const char *path = h->o->seccomp_socket;
-	struct sc_held_fd *held = NULL;
-	size_t nheld = 0;
-	int lfd = -1, r;
-
-	if (!h->relay) {
-		log_msg(LOG_WARNING, "seccomp: out of memory; sysinfo not answered");
-		return;
-	}
-	raise_nofile();
-	if (replacing) {
-		r = sc_handoff_request(path, &lfd, &held, &nheld);
-		if (r < 0)
-			log_msg(LOG_WARNING, "seccomp: no handoff from the old daemon (%s); binding anew",
-				strerror(-r));
-		else
-			log_msg(LOG_INFO, "seccomp: took over the socket and %zu notify fds", nheld);
-	}
-	r = sc_listener_new(path, lfd, held, nheld, sc_relay_answer, h->relay, SC_RELAY_CHANNELS,
-			    &h->sc);
-	sc_held_free(held, nheld); /* the fds themselves now belong to the listener */
-	if (r == 0)
-		r = sc_listener_start(h->sc);
-	if (r == -EADDRINUSE)
-		log_msg(LOG_WARNING, "seccomp: another daemon listens on %s; sysinfo not answered here",
-			path);
-	else if (r < 0)
-		log_msg(LOG_WARNING, "seccomp: cannot listen on %s: %s; sysinfo not answered", path,
-			strerror(-r));
-	if (r < 0) {
-		sc_listener_free(h->sc);
-		h->sc = NULL;
-	}
-}
-
-/* Closing the notify fds: the kernel answers ENOSYS to those containers'
- * sysinfo from now on (its rule for a gone listener), unless they were
- * handed over. Answers in flight finish first. */
-static void seccomp_stop(struct holder *h)
-{
-	sc_listener_free(h->sc);
-	h->sc = NULL;
-	sc_relay_free(h->relay);
-	h->relay = NULL;
 }
 
 /* Wait for the renderer's message of this type (start-up only). */
@@ -527,13 +465,13 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 
 	/* Before any renderer starts: each gets its channels at spawn. */
 	if (o->seccomp_socket)
-		h->relay = sc_relay_new();
+		h->sc.relay = sc_relay_new();
 	if (adopted) {
 		/* systemd kept the handles across our restart: the requests
 		 * our dead renderer held go back to the queue. */
 		resend(h);
 		if (o->seccomp_socket)
-			seccomp_start(h, false);
+			holder_sc_listen(&h->sc, o->seccomp_socket, false);
 		r = start_adopted(h, 0, msg, sizeof(msg));
 		log_msg(LOG_INFO, "took the mounts back from systemd's fd store");
 	} else if (old_pid > 0 && (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
@@ -541,7 +479,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		/* Our renderer answers now: take the notify fds over while the
 		 * old daemon still answers what it has received. */
 		if (r == 0 && o->seccomp_socket)
-			seccomp_start(h, true);
+			holder_sc_listen(&h->sc, o->seccomp_socket, true);
 		if (r == 0 && handoff_finish(handoff) < 0)
 			log_msg(LOG_WARNING, "the old daemon did not confirm the handoff");
 		close(handoff);
@@ -555,13 +493,13 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 			log_msg(LOG_INFO, "pid %d takes no handoff (%s): mounting over it",
 				(int)old_pid, strerror(-handoff));
 		if (o->seccomp_socket)
-			seccomp_start(h, old_pid > 0);
+			holder_sc_listen(&h->sc, o->seccomp_socket, old_pid > 0);
 		r = start_fresh(h, old_pid, msg, sizeof(msg));
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "%s", msg);
 		report(h, msg);
-		seccomp_stop(h);
+		holder_sc_stop(&h->sc);
 		free(h->rargv);
 		return 1;
 	}
@@ -581,7 +519,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 
 	r = loop(h);
 	free(h->rargv);
-	seccomp_stop(h);
+	holder_sc_stop(&h->sc);
 	if (r == RUN_HANDED_OVER)
 		return 0; /* the mounts, pid file and socket are the new daemon's */
 	stop_renderer(h);
