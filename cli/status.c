@@ -91,6 +91,12 @@ static void print_daemon(const char *mnt)
 		return;
 	}
 	printf("pid: %d\n", (int)info.pid);
+	/* The holder keeps the mounts; the renderer answers and may be
+	 * restarted under it. */
+	if (info.renderer > 0 && kill(info.renderer, 0) == 0)
+		printf("renderer pid: %d\n", (int)info.renderer);
+	else if (info.renderer > 0)
+		printf("renderer pid: none (pid %d gone; the holder restarts it)\n", (int)info.renderer);
 	printf("version: %s\n", info.version);
 	started = (time_t)info.started;
 	format_duration((int64_t)time(NULL) - info.started, age, sizeof(age));

@@ -1,6 +1,9 @@
 #define FUSE_USE_VERSION 312
 #include "fs.h"
+#include "conn.h"
+#include "fh.h"
 #include "fileio.h"
+#include "ledger.h"
 #include "procfs.h"
 #include "pace.h"
 #include "slots.h"
@@ -139,23 +142,6 @@ static void reply_readonly(fuse_req_t req)
 
 /* ---------------- per-reader filesystem ---------------- */
 
-/* One open of a per-reader file. RELEASE can reach another worker while
- * the READ that preceded it is still returning from its reply, so both
- * hold a reference and the last one frees. */
-struct handle {
-	atomic_int refs;
-	char *data;
-	size_t len;
-};
-
-static void handle_unref(struct handle *h)
-{
-	if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
-		free(h->data);
-		free(h);
-	}
-}
-
 static void rd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { 0 };
@@ -202,12 +188,43 @@ static void rd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	reply_dirbuf(req, &b, size, off);
 }
 
+/* One snapshot per open: every later read slices these bytes. A
+ * container's rendering is shared by its readers for one tick. */
+static int reader_snapshot(pid_t pid, int view, struct fh_data **out)
+{
+	struct container *c = resolve_reader(opts.resolver, pid);
+	struct buf b = { 0 };
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (c) {
+		struct timespec now;
+
+		r = container_snapshot(c, view, current_tick(&now), render_cb, opts.ctx, &data,
+				       &len);
+	} else {
+		r = view_render(opts.ctx, NULL, view, &b);
+		data = buf_steal(&b, &len);
+	}
+	container_unref(c);
+	buf_free(&b);
+	if (r < 0) {
+		free(data);
+		return r;
+	}
+	*out = fh_new(data, len);
+	if (!*out) {
+		free(data);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	struct container *c;
-	struct handle *h;
-	struct buf out = { 0 };
+	struct fh_data *h;
+	uint64_t token;
 	int r;
 
 	if (ino >= (fuse_ino_t)NNODES || nodes[ino].view < 0) {
@@ -218,58 +235,54 @@ static void rd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		fuse_reply_err(req, ENOMEM);
-		return;
+	r = reader_snapshot(fuse_req_ctx(req)->pid, nodes[ino].view, &h);
+	if (r == 0) {
+		r = fh_insert(h, &token);
+		fh_unref(h);
 	}
-	/* One snapshot per open: every later read slices these bytes. A
-	 * container's rendering is shared by its readers for one tick. */
-	c = resolve_reader(opts.resolver, fc->pid);
-	if (c) {
-		struct timespec now;
-
-		r = container_snapshot(c, nodes[ino].view, current_tick(&now), render_cb, opts.ctx,
-				       &h->data, &h->len);
-	} else {
-		r = view_render(opts.ctx, NULL, nodes[ino].view, &out);
-		h->data = buf_steal(&out, &h->len);
-	}
-	container_unref(c);
 	if (r < 0) {
-		buf_free(&out);
-		free(h->data);
-		free(h);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	atomic_init(&h->refs, 1);
-	fi->fh = (uint64_t)(uintptr_t)h;
+	/* A token, not a pointer: a later renderer gets READs and RELEASEs
+	 * for opens this one answered. */
+	fi->fh = token;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		handle_unref(h); /* the open was interrupted: no RELEASE will come */
+		fh_remove(token); /* the open was interrupted: no RELEASE will come */
 }
 
 static void rd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct fh_data *h = fh_get(fi->fh);
 
-	(void)ino;
-	atomic_fetch_add(&h->refs, 1);
+	/* Opened before this renderer took over the connection: a fresh
+	 * snapshot for the same reader, kept for the rest of that open. */
+	if (!h && ino < (fuse_ino_t)NNODES && nodes[ino].view >= 0) {
+		int r = reader_snapshot(fuse_req_ctx(req)->pid, nodes[ino].view, &h);
+
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		h = fh_adopt(fi->fh, h);
+	}
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, h->data + off, MIN(size, h->len - (size_t)off));
-	handle_unref(h);
+	fh_unref(h);
 }
 
 static void rd_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	handle_unref(h);
+	fh_remove(fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -733,8 +746,8 @@ size_t fs_containers_count(void)
 	return slots_count();
 }
 
-static struct fuse_session *session_new(const struct fs_opts *o, const char *fsname,
-					const struct fuse_lowlevel_ops *ops, const char *extra)
+struct fuse_session *fs_session_new(const char *fsname, const struct fuse_lowlevel_ops *ops,
+				    size_t ops_size, const char *extra)
 {
 	char opt[256];
 	/* PROCVIEW_FUSE_DEBUG=1 prints every request (foreground only). */
@@ -742,26 +755,44 @@ static struct fuse_session *session_new(const struct fs_opts *o, const char *fsn
 	char *argv[] = { "procviewd", "-o", opt, debug ? "-d" : NULL, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, argv);
 	struct fuse_session *se;
+	int n;
 
-	opts = *o;
-	if (!t_start.tv_sec)
-		clock_gettime(CLOCK_REALTIME, &t_start);
 	/* allow_other: container processes run as any uid. ro: the kernel
 	 * refuses writes before they reach us. */
-	snprintf(opt, sizeof(opt), "ro,allow_other,fsname=%s,subtype=procviewd%s", fsname, extra);
-	se = fuse_session_new(&args, ops, sizeof(*ops), NULL);
+	n = snprintf(opt, sizeof(opt), "ro,allow_other,fsname=%s,subtype=procviewd%s", fsname,
+		     extra);
+	if (n < 0 || (size_t)n >= sizeof(opt))
+		return NULL;
+	se = fuse_session_new(&args, ops, ops_size, NULL);
 	fuse_opt_free_args(&args);
 	return se;
 }
 
+static struct fuse_session *session_new(const struct fs_opts *o, const char *fsname,
+					const struct fuse_lowlevel_ops *ops, const char *extra)
+{
+	opts = *o;
+	/* The mount's age, the same for every renderer that serves it. */
+	if (!t_start.tv_sec)
+		ledger_start_time(&t_start);
+	return fs_session_new(fsname, ops, sizeof(*ops), extra);
+}
+
 struct fuse_session *fs_reader_new(const struct fs_opts *o, const char *fsname)
 {
-	return session_new(o, fsname, &reader_ops, "");
+	return session_new(o, fsname, &reader_ops, FS_READER_OPTS);
+}
+
+static struct container *load_slot(pid_t pid, uint64_t starttime, void *data)
+{
+	(void)data;
+	return resolve_pid(opts.ctx, pid, starttime);
 }
 
 struct fuse_session *fs_containers_new(const struct fs_opts *o, const char *fsname)
 {
-	/* default_permissions: the kernel checks modes, so the 0700 root keeps
-	 * host users out even through cached names. */
-	return session_new(o, fsname, &container_ops, ",default_permissions");
+	struct fuse_session *se = session_new(o, fsname, &container_ops, FS_CONTAINERS_OPTS);
+
+	slots_set_loader(load_slot, NULL);
+	return se;
 }

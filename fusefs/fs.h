@@ -26,3 +26,9 @@ size_t fs_containers_count(void);
 /* Parse a per-container directory name "<pid>-<starttime>": plain
  * decimals, pid 1..INT32_MAX, no sign, no leading zero. 0 or -EINVAL. */
 int fs_parse_name(const char *name, pid_t *pid, uint64_t *starttime);
+
+struct fuse_lowlevel_ops;
+/* A libfuse session with procviewd's mount options (read-only,
+ * allow_other, fsname, subtype procviewd) plus extra. */
+struct fuse_session *fs_session_new(const char *fsname, const struct fuse_lowlevel_ops *ops,
+				    size_t ops_size, const char *extra);

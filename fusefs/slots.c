@@ -1,4 +1,5 @@
 #include "slots.h"
+#include "ledger.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,8 +12,13 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot **table;  /* by index; NULL when free */
 static uint32_t *gens;	     /* generation of each index, kept while free */
 static uint32_t *free_idx;   /* stack of free indices */
-static size_t n_used, n_alloc, n_free;
+static uint8_t *reserved;    /* in use per the ledger, not loaded here yet */
+static size_t n_used, n_alloc, n_free, n_reserved;
 static struct slot *buckets[NBUCKETS];
+static struct container *(*loader)(pid_t pid, uint64_t starttime, void *data);
+static void *loader_data;
+
+static struct slot *load_reserved(uint32_t idx, uint32_t gen);
 
 static size_t bucket_of(pid_t pid, uint64_t starttime)
 {
@@ -76,10 +82,17 @@ struct slot *slots_find_ino(uint64_t ino, int *node)
 	*node = (int)(ino & ((1u << SLOT_NODE_BITS) - 1));
 	if (idx1 == 0)
 		return NULL;
+	bool load = false;
+
 	pthread_mutex_lock(&table_lock);
 	if (idx1 - 1 < n_alloc && table[idx1 - 1] && table[idx1 - 1]->gen == gen)
 		s = slot_ref(table[idx1 - 1]);
+	else if (idx1 - 1 < n_alloc && reserved[idx1 - 1] && gens[idx1 - 1] == gen)
+		load = true;
 	pthread_mutex_unlock(&table_lock);
+	/* An inode a previous renderer handed out: the ledger names it. */
+	if (load)
+		s = load_reserved((uint32_t)(idx1 - 1), gen);
 	return s;
 }
 
@@ -103,41 +116,161 @@ struct slot *slots_find(pid_t pid, uint64_t starttime)
 	return s;
 }
 
+/* The arrays hold at least need indices. */
+static int grow_to(size_t need)
+{
+	size_t cap = n_alloc ? n_alloc : 64;
+	struct slot **t;
+	uint32_t *g, *f;
+	uint8_t *rv;
+
+	if (need <= n_alloc)
+		return 0;
+	if (need > SLOT_MAX)
+		return -ENOSPC;
+	while (cap < need)
+		cap *= 2;
+	cap = MIN(cap, (size_t)SLOT_MAX);
+	t = realloc(table, cap * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	table = t;
+	g = realloc(gens, cap * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	gens = g;
+	f = realloc(free_idx, cap * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	free_idx = f;
+	rv = realloc(reserved, cap * sizeof(*rv));
+	if (!rv)
+		return -ENOMEM;
+	reserved = rv;
+	for (size_t i = n_alloc; i < cap; i++) {
+		table[i] = NULL;
+		gens[i] = 0;
+		reserved[i] = 0;
+	}
+	n_alloc = cap;
+	return 0;
+}
+
 /* A free index: the free stack first, then a new one (the arrays grow). */
 static int take_index(uint32_t *idx)
 {
+	int r;
+
 	if (n_free) {
 		*idx = free_idx[--n_free];
 		return 0;
 	}
-	if (n_used == n_alloc) {
-		size_t cap = n_alloc ? n_alloc * 2 : 64;
-		struct slot **t;
-		uint32_t *g, *f;
-
-		if (n_alloc >= SLOT_MAX)
-			return -ENOSPC;
-		cap = MIN(cap, (size_t)SLOT_MAX);
-		t = realloc(table, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		table = t;
-		g = realloc(gens, cap * sizeof(*g));
-		if (!g)
-			return -ENOMEM;
-		gens = g;
-		f = realloc(free_idx, cap * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		free_idx = f;
-		for (size_t i = n_alloc; i < cap; i++) {
-			table[i] = NULL;
-			gens[i] = 0;
-		}
-		n_alloc = cap;
-	}
+	if (n_used == n_alloc && (r = grow_to(n_alloc ? n_alloc * 2 : 64)) < 0)
+		return r;
 	*idx = (uint32_t)n_used;
 	return 0;
+}
+
+static struct slot *slot_alloc(pid_t pid, uint64_t starttime, struct container *c)
+{
+	struct slot *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		container_unref(c);
+		return NULL;
+	}
+	atomic_init(&s->refs, 1); /* the table's */
+	s->pid = pid;
+	s->starttime = starttime;
+	s->c = c;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->render_lock, NULL);
+	return s;
+}
+
+/* Make s the slot at idx (table lock held); a reference for the caller. */
+static struct slot *place_locked(struct slot *s, uint32_t idx)
+{
+	s->idx = idx;
+	s->gen = gens[idx];
+	table[idx] = s;
+	s->hnext = buckets[bucket_of(s->pid, s->starttime)];
+	buckets[bucket_of(s->pid, s->starttime)] = s;
+	return slot_ref(s);
+}
+
+/* A reserved index goes back to the free stack (its container is gone). */
+static void unreserve_locked(uint32_t idx)
+{
+	reserved[idx] = 0;
+	n_reserved--;
+	free_idx[n_free++] = idx;
+	ledger_slot_set(idx, 0, 0, gens[idx]);
+}
+
+/* Load the container a previous renderer put at idx (generation gen, or
+ * any if gen is 0); a reference, or NULL. */
+static struct slot *load_reserved(uint32_t idx, uint32_t gen)
+{
+	struct container *c;
+	struct slot *s, *got = NULL;
+	pid_t pid;
+	uint64_t start;
+	uint32_t lgen;
+
+	if (!loader || ledger_slot_get(idx, &pid, &start, &lgen) < 0 || pid <= 0 ||
+	    (gen && lgen != gen))
+		return NULL;
+	c = loader(pid, start, loader_data);
+	pthread_mutex_lock(&table_lock);
+	if (idx < n_alloc && table[idx] && table[idx]->pid == pid && table[idx]->starttime == start)
+		got = slot_ref(table[idx]); /* another thread loaded it first */
+	else if (idx < n_alloc && reserved[idx] && gens[idx] == lgen && !c)
+		unreserve_locked(idx);
+	else if (idx < n_alloc && reserved[idx] && gens[idx] == lgen &&
+		 (s = slot_alloc(pid, start, container_ref(c)))) {
+		reserved[idx] = 0;
+		n_reserved--;
+		got = place_locked(s, idx);
+	}
+	pthread_mutex_unlock(&table_lock);
+	container_unref(c);
+	return got;
+}
+
+void slots_set_loader(struct container *(*fn)(pid_t pid, uint64_t starttime, void *data),
+		      void *data)
+{
+	loader = fn;
+	loader_data = data;
+}
+
+int slots_adopt_ledger(void)
+{
+	size_t n = ledger_slots_used();
+	int r;
+
+	pthread_mutex_lock(&table_lock);
+	r = n_used ? -EBUSY : grow_to(n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		pid_t pid;
+		uint64_t start;
+		uint32_t gen;
+
+		if (ledger_slot_get(i, &pid, &start, &gen) < 0)
+			pid = 0, gen = 0;
+		gens[i] = gen;
+		if (pid > 0) {
+			reserved[i] = 1;
+			n_reserved++;
+		} else {
+			free_idx[n_free++] = (uint32_t)i;
+		}
+	}
+	if (r == 0)
+		n_used = n;
+	pthread_mutex_unlock(&table_lock);
+	return r;
 }
 
 int slots_insert(pid_t pid, uint64_t starttime, struct container *c, struct slot **out)
@@ -146,18 +279,9 @@ int slots_insert(pid_t pid, uint64_t starttime, struct container *c, struct slot
 	uint32_t idx;
 	int r;
 
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		container_unref(c);
+	s = slot_alloc(pid, starttime, c);
+	if (!s)
 		return -ENOMEM;
-	}
-	atomic_init(&s->refs, 1); /* the table's */
-	s->pid = pid;
-	s->starttime = starttime;
-	s->c = c;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->render_lock, NULL);
-
 	pthread_mutex_lock(&table_lock);
 	other = find_locked(pid, starttime);
 	if (other) {
@@ -166,24 +290,37 @@ int slots_insert(pid_t pid, uint64_t starttime, struct container *c, struct slot
 		slot_free(s);
 		return 0;
 	}
+	/* Named before this renderer's time: keep its index and generation. */
+	for (size_t i = 0; n_reserved && i < n_used; i++) {
+		pid_t lp;
+		uint64_t ls;
+		uint32_t lg;
+
+		if (reserved[i] && ledger_slot_get(i, &lp, &ls, &lg) == 0 && lp == pid &&
+		    ls == starttime && lg == gens[i]) {
+			reserved[i] = 0;
+			n_reserved--;
+			*out = place_locked(s, (uint32_t)i);
+			pthread_mutex_unlock(&table_lock);
+			return 0;
+		}
+	}
 	r = take_index(&idx);
 	if (r < 0) {
 		pthread_mutex_unlock(&table_lock);
 		slot_free(s);
 		return r;
 	}
-	if (idx == n_used)
+	if (idx == n_used) {
 		n_used++;
+		ledger_slots_set_used(n_used);
+	}
 	/* A new generation per use: inodes of the index's last slot go stale.
 	 * 0 is skipped so no inode ever has generation 0. */
 	if (++gens[idx] == 0)
 		gens[idx] = 1;
-	s->idx = idx;
-	s->gen = gens[idx];
-	table[idx] = s;
-	s->hnext = buckets[bucket_of(pid, starttime)];
-	buckets[bucket_of(pid, starttime)] = s;
-	*out = slot_ref(s);
+	ledger_slot_set(idx, pid, starttime, gens[idx]);
+	*out = place_locked(s, idx);
 	pthread_mutex_unlock(&table_lock);
 	return 0;
 }
@@ -203,6 +340,7 @@ static void remove_slot(struct slot *s)
 			*pp = s->hnext;
 		table[s->idx] = NULL;
 		free_idx[n_free++] = s->idx;
+		ledger_slot_set(s->idx, 0, 0, s->gen);
 		drop = true;
 	}
 	pthread_mutex_unlock(&table_lock);
@@ -305,6 +443,20 @@ void slots_sweep(bool (*alive)(const struct slot *s, void *data),
 	struct slot **all = NULL;
 	size_t n = 0;
 
+	/* Indices a previous renderer left: load them (or free the dead
+	 * ones), so that they are checked like the others. */
+	for (uint32_t i = 0;; i++) {
+		bool more, res;
+
+		pthread_mutex_lock(&table_lock);
+		more = n_reserved && i < n_used;
+		res = more && reserved[i];
+		pthread_mutex_unlock(&table_lock);
+		if (!more)
+			break;
+		if (res)
+			slot_unref(load_reserved(i, 0));
+	}
 	/* References under the lock; the checks read /proc, so outside it. */
 	pthread_mutex_lock(&table_lock);
 	if (n_used - n_free)

@@ -80,3 +80,13 @@ void slots_sweep(bool (*alive)(const struct slot *s, void *data),
 size_t slots_count(void);
 /* Table capacity in use (slots ever allocated at once; reuse keeps it flat). */
 size_t slots_capacity(void);
+
+/* Across a renderer's restart (ledger.h): every index is recorded in the
+ * ledger; a new renderer adopts the record before serving, and loads each
+ * container lazily through fn (resolve it, or NULL if gone) when one of
+ * its inodes or names comes up, or at the next sweep. */
+void slots_set_loader(struct container *(*fn)(pid_t pid, uint64_t starttime, void *data),
+		      void *data);
+/* Take the indices and generations a previous renderer left (empty table
+ * only: -EBUSY otherwise). */
+int slots_adopt_ledger(void);

@@ -12,34 +12,49 @@
 #include <sys/un.h>
 #include <time.h>
 
-int pidfile_path(const char *mnt, char *out, size_t size)
+static int run_path(const char *mnt, const char *suffix, char *out, size_t size)
 {
 	size_t n = (size_t)snprintf(out, size, PROCVIEW_RUNDIR "/daemon.");
 	const char *p = mnt;
 
 	for (; *p && n + 1 < size; p++)
 		out[n++] = *p == '/' ? '_' : *p;
-	if (*p || n + 5 >= size)
+	if (*p || n + strlen(suffix) + 1 > size)
 		return -ENAMETOOLONG;
-	strcpy(out + n, ".pid");
+	strcpy(out + n, suffix);
 	return 0;
 }
 
-int pidfile_write(const char *mnt)
+int pidfile_path(const char *mnt, char *out, size_t size)
+{
+	return run_path(mnt, ".pid", out, size);
+}
+
+int sockfile_path(const char *mnt, char *out, size_t size)
+{
+	return run_path(mnt, ".sock", out, size);
+}
+
+int pidfile_write(const char *mnt, pid_t renderer)
 {
 	char path[4200], tmp[4300], text[128];
 	_cleanup_close_ int fd = -1;
+	static time_t started;
 	int len;
 
 	if (pidfile_path(mnt, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
+	if (!started)
+		started = time(NULL);
 	(void)mkdir(PROCVIEW_RUNDIR, 0755);
 	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(text, sizeof(text), "%d\n%s\n%lld\n", (int)getpid(), PROCVIEW_VERSION,
-		       (long long)time(NULL));
+	/* The renderer's line is the fourth: readers of the first three
+	 * (procview 0.1.0) keep working. */
+	len = snprintf(text, sizeof(text), "%d\n%s\n%lld\n%d\n", (int)getpid(), PROCVIEW_VERSION,
+		       (long long)started, (int)renderer);
 	if (write(fd, text, (size_t)len) != len) {
 		unlink(tmp);
 		return -EIO;
@@ -56,13 +71,14 @@ int pidfile_write(const char *mnt)
 
 int pidfile_parse(const char *text, struct daemon_info *info)
 {
-	long long pid, started;
+	long long pid, started, renderer;
 	char version[32];
+	int n = sscanf(text, "%lld\n%31s\n%lld\n%lld", &pid, version, &started, &renderer);
 
-	if (sscanf(text, "%lld\n%31s\n%lld", &pid, version, &started) != 3 || pid <= 0 ||
-	    pid > 4194304)
+	if (n < 3 || pid <= 0 || pid > 4194304)
 		return -EINVAL;
 	info->pid = (pid_t)pid;
+	info->renderer = n == 4 && renderer > 0 && renderer <= 4194304 ? (pid_t)renderer : 0;
 	snprintf(info->version, sizeof(info->version), "%s", version);
 	info->started = started;
 	return 0;
@@ -93,22 +109,41 @@ void pidfile_remove(const char *mnt)
 		unlink(path);
 }
 
-void notify_systemd(const char *msg)
+void notify_systemd_fds(const char *msg, const int *fds, size_t nfds)
 {
 	const char *sock = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} u;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+	struct msghdr mh = { .msg_name = &sa, .msg_iov = &iov, .msg_iovlen = 1 };
 	_cleanup_close_ int fd = -1;
 	size_t len;
 
-	if (!sock || !*sock || strlen(sock) >= sizeof(sa.sun_path))
+	if (!sock || !*sock || strlen(sock) >= sizeof(sa.sun_path) || nfds > 8)
 		return;
 	len = strlen(sock);
 	memcpy(sa.sun_path, sock, len);
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract socket */
+	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+	if (nfds) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(&u.h), fds, sizeof(int) * nfds);
+	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	if (fd >= 0)
+		(void)sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+void notify_systemd(const char *msg)
+{
+	notify_systemd_fds(msg, NULL, 0);
 }

@@ -12,6 +12,7 @@
 #include <linux/audit.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
@@ -80,14 +81,10 @@ static struct container *caller_container(struct sc_sysinfo *s, pid_t pid, int64
 	return c;
 }
 
-/* 0: answered; < 0: continue to the kernel; -ENOENT: the caller is gone. */
-static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
+int sc_sysinfo_compute(struct sc_sysinfo *s, const struct seccomp_notif *n, struct sysinfo *si)
 {
 	struct container *c;
-	struct sysinfo host, si;
-	struct iovec local = { &si, sizeof(si) };
-	struct iovec remote = { (void *)(uintptr_t)n->data.args[0], sizeof(si) };
-	struct seccomp_notif_resp resp = { .id = n->id };
+	struct sysinfo host;
 	int64_t tick = current_tick(s->staleness_ms);
 	int r;
 
@@ -95,25 +92,41 @@ static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
 	if (!NATIVE_ARCH || n->data.arch != NATIVE_ARCH || n->data.nr != SYS_sysinfo)
 		return -ENOSYS;
 	/* Reads /proc/<pid>/cgroup and ns/pid: about the caller only if the
-	 * notification is still live afterwards (checked below, before the
-	 * write, so a recycled pid never gets our bytes). */
+	 * notification is still live afterwards (sc_deliver checks, before
+	 * the write, so a recycled pid never gets our bytes). */
 	c = caller_container(s, (pid_t)n->pid, tick);
 	if (!c || view_sysinfo_is_host(s->ctx, c)) {
 		container_unref(c);
 		return -ECANCELED;
 	}
-	r = sysinfo(&host) < 0 ? -errno
-			       : view_sysinfo(s->ctx, c, &host, tick, &si);
+	r = sysinfo(&host) < 0 ? -errno : view_sysinfo(s->ctx, c, &host, tick, si);
 	container_unref(c);
-	if (r < 0)
-		return r;
+	return r;
+}
+
+int sc_deliver(int fd, const struct seccomp_notif *n, const struct sysinfo *si)
+{
+	struct sysinfo copy = *si;
+	struct iovec local = { &copy, sizeof(copy) };
+	struct iovec remote = { (void *)(uintptr_t)n->data.args[0], sizeof(copy) };
+	struct seccomp_notif_resp resp = { .id = n->id };
+
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) < 0)
 		return -ENOENT;
-	if (process_vm_writev((pid_t)n->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(si))
+	if (process_vm_writev((pid_t)n->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(copy))
 		return -EFAULT; /* a bad pointer: the kernel gives the caller EFAULT */
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
 		return errno == ENOENT ? -ENOENT : 0;
 	return 0;
+}
+
+/* 0: answered; < 0: continue to the kernel; -ENOENT: the caller is gone. */
+static int answer(struct sc_sysinfo *s, int fd, const struct seccomp_notif *n)
+{
+	struct sysinfo si;
+	int r = sc_sysinfo_compute(s, n, &si);
+
+	return r < 0 ? r : sc_deliver(fd, n, &si);
 }
 
 void sc_sysinfo_answer(void *data, int fd, const struct sc_filter_info *f,
@@ -134,4 +147,26 @@ void sc_sysinfo_answer(void *data, int fd, const struct sc_filter_info *f,
 	if (r != -ECANCELED && r != -ENOSYS)
 		log_msg(LOG_DEBUG, "seccomp: container %s pid %u: sysinfo left to the kernel: %s",
 			f->id, n->pid, strerror(-r));
+}
+
+void sc_sysinfo_serve(struct sc_sysinfo *s, int chan)
+{
+	for (;;) {
+		struct sc_relay_req req;
+		struct sc_relay_resp resp;
+		ssize_t n = recv(chan, &req, sizeof(req), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* the holder is gone, or gave us up */
+		if (n != sizeof(req))
+			continue;
+		memset(&resp, 0, sizeof(resp));
+		resp.seq = req.seq;
+		resp.verdict = sc_sysinfo_compute(s, &req.n, &resp.si);
+		atomic_fetch_add(resp.verdict == 0 ? &s->answered : &s->continued, 1);
+		if (send(chan, &resp, sizeof(resp), MSG_NOSIGNAL) < 0 && errno != EINTR)
+			return;
+	}
 }

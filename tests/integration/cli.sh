@@ -132,6 +132,9 @@ if start_daemon "$MNT"; then
 	ok $? "... says running"
 	grep -qx "pid: $DAEMON_PID" "$W/out"
 	ok $? "... shows the daemon's pid $DAEMON_PID"
+	RPID=$(sed -n 's/^renderer pid: \([0-9]*\)$/\1/p' "$W/out")
+	[ -n "$RPID" ] && [ "$RPID" != "$DAEMON_PID" ] && [ "$(awk '{ print $4 }' /proc/$RPID/stat)" = "$DAEMON_PID" ]
+	ok $? "... and its renderer's pid $RPID, a child of it"
 	grep -qx "mountpoint: $MNT" "$W/out"
 	ok $? "... shows the mountpoint"
 	grep -qx "version: $want_version" "$W/out"

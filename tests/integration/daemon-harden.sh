@@ -123,7 +123,9 @@ PIDS="$PIDS $INNER"
 for _ in $(seq 100); do nsenter -t "$P" -m test -f "$M2/proc/meminfo" && break; sleep 0.05; done
 nsenter -t "$P" -m mount --bind "$M2/proc/meminfo" /proc/meminfo
 ok $? "an inner FUSE mount covers the container's /proc/meminfo"
-kill -STOP "$INNER"
+INNER_TREE=$(daemon_tree "$INNER")
+PIDS="$PIDS $INNER_TREE"
+kill -STOP $INNER_TREE
 kill -9 "$DPID"
 sleep 0.3
 daemon "$W/d3.log"
@@ -136,7 +138,7 @@ ok $? "the hung container's heal is abandoned with a log line ($(grep -m1 'no an
 kill -TERM "$DPID"
 exited "$DPID"
 ok $? "SIGTERM stops it (heal never waited on)"
-kill -CONT "$INNER"
+kill -CONT $INNER_TREE
 nsenter -t "$P" -m umount -l /proc/meminfo
 kill "$INNER"
 nsenter -t "$P" -m umount -l "$M2" 2>/dev/null
@@ -144,8 +146,9 @@ nsenter -t "$P" -m umount -l "$M2" 2>/dev/null
 # 4. A live but hung mount is refused, never cleared.
 daemon "$W/d4.log"
 wait_log "$W/d4.log" serving
-OLD=$DPID
-kill -STOP "$OLD"
+OLD=$(daemon_tree "$DPID")
+PIDS="$PIDS $OLD"
+kill -STOP $OLD
 "$DAEMON" -f --record-dir "$R" "$MNT" >"$W/d5.log" 2>&1
 rc=$?
 is "$rc" 1 "a new daemon refuses a hung mount"
@@ -153,7 +156,7 @@ grep -q "does not answer" "$W/d5.log"
 ok $? "and says why ($(head -1 "$W/d5.log" | cut -c1-90))"
 grep -q " $MNT " /proc/self/mountinfo && ! grep -q "cleared a stale" "$W/d5.log"
 ok $? "the hung daemon's mount was left in place"
-kill -CONT "$OLD"
+kill -CONT $OLD
 [ -n "$(head -c 20 "$MNT/proc/meminfo")" ]
 ok $? "the resumed daemon serves again"
 done_testing

@@ -71,9 +71,9 @@ on_exit 'p=$(cat "$W/silent.pid" 2>/dev/null); [ -n "$p" ] && kill $p 2>/dev/nul
 M1=$W/stopped
 mkdir -p "$M1"
 start_daemon "$M1" || exit 1
-STOPPED=$DAEMON_PID
+STOPPED=$(daemon_tree "$DAEMON_PID")
 on_exit "kill -CONT $STOPPED 2>/dev/null"
-kill -STOP "$STOPPED"
+kill -STOP $STOPPED
 timed stopped "did not answer within" --mountpoint "$M1" --daemon "$ROOT/$B/procviewd"
 exits 0 stopped-rc --mountpoint "$M1" --daemon "$ROOT/$B/procviewd"
 exits 3 stopped-strict --mountpoint "$M1" --daemon "$ROOT/$B/procviewd" --strict
@@ -82,7 +82,7 @@ exits 3 stopped-strict --mountpoint "$M1" --daemon "$ROOT/$B/procviewd" --strict
 timed stopped-nostart "giving up" --mountpoint "$M1" --no-start
 exits 0 stopped-nostart-rc --mountpoint "$M1" --no-start
 exits 3 stopped-nostart-strict --mountpoint "$M1" --no-start --strict
-kill -CONT "$STOPPED"
+kill -CONT $STOPPED
 
 # 2. A killed daemon's mount (ENOTCONN) and a daemon that cannot start.
 M2=$W/dead

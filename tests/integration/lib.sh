@@ -42,6 +42,17 @@ need_root() {
 
 # start_daemon MNT [ARGS...]: procviewd -f on MNT, wait until it answers.
 # start_daemon MNT [ARGS...]: procviewd -f on MNT, wait until it answers.
+# daemon_tree PID: a procviewd holder and its renderer (its child). A
+# "stopped daemon" is both stopped: the renderer alone still serves.
+daemon_tree() { echo "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); }
+# renderer_of PID HOLDER...: PID is the renderer of one of the holders.
+renderer_of() {
+	_pp=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null)
+	shift
+	for _h in "$@"; do [ -n "$_h" ] && [ "$_pp" = "$_h" ] && return 0; done
+	return 1
+}
+
 start_daemon() {
 	mnt=$1
 	shift

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Reliability for real: a daemon crash heals running containers, a live
-# replace loses no read, 30 cgroups read concurrently never see each
-# other's numbers, 20 containers at once start one daemon, and bad inputs
-# (cgroup removed mid-life, reader killed mid-read) leave nothing broken.
+# Reliability for real: a renderer crash loses no read and blocks none for
+# long, a crash of the whole daemon heals running containers, a live
+# replace is a handoff that loses no read, 30 cgroups read concurrently
+# never see each other's numbers, and bad inputs (cgroup removed mid-life,
+# reader killed mid-read) leave nothing broken.
 . "$(dirname "$0")/lib.sh"
 need_root
 for t in runc python3 nsenter; do command -v $t >/dev/null || skip_all "$t not installed"; done
@@ -19,6 +20,41 @@ on_exit "rm -rf '$W'"
 on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
 on_exit 'for p in $(daemons_on); do kill -9 $p 2>/dev/null; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null; umount -l "$MNT" 2>/dev/null; rm -f "/run/procview/daemon.$(echo "$MNT" | tr / _).pid"'
 daemons_on() { ps -eo pid=,args= | awk -v m="$MNT" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
+PIDFILE=/run/procview/daemon.$(echo "$MNT" | tr / _).pid
+renderer() { sed -n 4p "$PIDFILE"; }
+layers() { grep -c " $MNT[ /]" /proc/self/mountinfo; }
+# timed_reads SECONDS FILE...: read each file every 10 ms from the host;
+# prints "reads failed max_ms" (max_ms: the longest single read).
+cat >"$W/timed.py" <<'PY'
+import sys, time
+end = time.monotonic() + float(sys.argv[1])
+n = bad = 0
+worst = 0.0
+while time.monotonic() < end:
+    for f in sys.argv[2:]:
+        t = time.monotonic()
+        try:
+            with open(f, "rb") as fh:
+                if b"MemTotal:" not in fh.read():
+                    bad += 1
+        except OSError:
+            bad += 1
+        worst = max(worst, time.monotonic() - t)
+        n += 1
+    time.sleep(0.01)
+print(n, bad, int(worst * 1000))
+PY
+# An open per-reader file read on both sides of a renderer's death: its
+# handle came from the dead renderer.
+cat >"$W/across.py" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+head = os.read(fd, 10)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+rest = os.read(fd, 65536)
+print("ok" if head and rest else "short")
+PY
 sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs-template"
 
 # A container that checks its MemTotal 100 times a second, forever. No
@@ -49,12 +85,76 @@ ok $? "two containers started with the hook"
 wait_for 60 sh -c "[ \$(grep -c '^ok\$' '$W/a.log') -ge 20 ]"
 is "$(fails a)" 0 "container a reads its 64M view before any crash"
 
-# 1. Crash heal
+# 0. kill -9 of the renderer: the holder keeps the connections, restarts
+# it at once, and the kernel resends what the dead one had taken.
+holder=$(daemons_on)
+r1=$(renderer)
+layers0=$(layers)
+[ -n "$r1" ] && [ "$r1" != "$holder" ] && kill -0 "$r1"
+ok $? "the pid file names a renderer ($r1) apart from the holder ($holder)"
+A_ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$(cat "$W/a.pid")/stat)
+A_FILE=$MNT/containers/$(cat "$W/a.pid")-$A_ST/proc/meminfo
+f_before=$(fails a)
+o_before=$(oks a)
+python3 "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed1" &
+TP=$!
+python3 "$W/across.py" "$MNT/proc/meminfo" "$W/killed" >"$W/across1" &
+AP=$!
+sleep 1
+kill -9 "$r1"
+t0=$(now_ms)
+touch "$W/killed"
+back=""
+for _ in $(seq 200); do
+	r2=$(renderer)
+	if [ -n "$r2" ] && [ "$r2" != "$r1" ]; then back=$(($(now_ms) - t0)); break; fi
+	sleep 0.01
+done
+wait $TP $AP
+read -r n bad worst <"$W/timed1"
+sleep 0.3
+is "$(fails a):$(fails b)" "$f_before:$(fails b)" "renderer kill -9: zero failed reads in container a ($(($(oks a) - o_before)) reads) and b"
+is "$bad" 0 "renderer kill -9: zero failed host reads of the per-container and per-reader files ($n reads)"
+[ "$worst" -lt 1000 ]
+ok $? "renderer kill -9: no read blocked for 1 s or more (longest ${worst} ms)"
+is "$(cat "$W/across1")" ok "a file opened before the kill reads on after it"
+[ -n "$back" ] && [ "$(daemons_on)" = "$holder" ]
+ok $? "the holder ($holder) stays and names a new renderer ($(renderer)) in the pid file"
+is "$(layers)" "$layers0" "mountinfo unchanged by the renderer's death"
+grep -q "renderer killed by signal 9" "$W/d1.log"
+ok $? "the holder logs the renderer's death"
+echo "# renderer kill -9: $bad of $n host reads failed, longest read ${worst} ms; new renderer in the pid file after ${back:-never} ms"
+
+# A crash loop backs off instead of spinning, and still loses nothing.
+f_before=$(fails a)
+python3 "$W/timed.py" 4 "$A_FILE" >"$W/timed2" &
+TP=$!
+for _ in 1 2 3 4; do
+	sleep 0.3
+	r=$(renderer)
+	kill -9 "$r" 2>/dev/null
+	# the next kill must hit the new renderer, not the dead one again
+	for _ in $(seq 300); do [ "$(renderer)" != "$r" ] && break; sleep 0.01; done
+done
+wait $TP
+read -r n bad worst <"$W/timed2"
+sleep 1
+is "$bad:$(fails a)" "0:$f_before" "four renderer kills in a row: zero failed reads ($n host reads, longest ${worst} ms)"
+grep -q "restarting in [1-9][0-9]* ms" "$W/d1.log"
+ok $? "quick deaths restart with a backoff ($(grep -o 'restarting in [0-9]* ms' "$W/d1.log" | tr '\n' ' '))"
+
+# 1. kill -9 of the holder: the connections die with it (the renderer
+# follows by PDEATHSIG); a new daemon heals the containers.
+r1=$(renderer)
 for p in $(daemons_on); do kill -9 "$p"; done
+sleep 0.5
+# gone, or a zombie its new parent has not reaped yet
+[ ! -e /proc/$r1/stat ] || [ "$(sed 's/.*) //' /proc/$r1/stat | cut -c1)" = Z ]
+ok $? "the renderer died with its holder"
 wait_for 30 sh -c "grep -q FAIL '$W/a.log'"
 broken=$(fails a)
 [ "$broken" -gt 0 ]
-ok $? "after kill -9 the container's reads fail ($broken failed reads) - the problem being solved"
+ok $? "after kill -9 of the holder the container's reads fail ($broken failed reads) - as before the split"
 t0=$(now_ms)
 "$DAEMON" -f "$MNT" >"$W/d2.log" 2>&1 &
 healed=""
@@ -80,13 +180,27 @@ echo "# failed reads in container a across the crash: $f1"
 grep -q healed "$W/d2.log"
 ok $? "the new daemon logs what it healed ($(grep healed "$W/d2.log" | head -1))"
 
-# 2. Live replace: zero failed reads
+# 2. Live replace: a handoff of the connections, zero failed reads
 old=$(daemons_on)
+old_r=$(renderer)
+layers0=$(layers)
 f_before=$(fails a)
 o_before=$(oks a)
+python3 "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed3" &
+TP=$!
+sleep 0.5
 "$DAEMON" -f --replace "$MNT" >"$W/d3.log" 2>&1 &
-wait_for 120 sh -c "! kill -0 $old 2>/dev/null"
-ok $? "the old daemon exited after the replace"
+wait_for 120 sh -c "! kill -0 $old 2>/dev/null && ! kill -0 $old_r 2>/dev/null"
+ok $? "the old holder and renderer exited after the replace"
+wait $TP
+read -r n bad worst <"$W/timed3"
+is "$bad" 0 "zero failed host reads during the replace ($n reads, longest ${worst} ms)"
+[ "$worst" -lt 1000 ]
+ok $? "replace: no read blocked for 1 s or more (longest ${worst} ms)"
+is "$(layers)" "$layers0" "a handoff, not a remount: mountinfo has no new layer"
+grep -q "handing the mounts over" "$W/d2.log"
+ok $? "the old daemon logs the handoff"
+echo "# replace: $bad of $n host reads failed, longest read ${worst} ms"
 # and 100 more reads after it did, all through the new daemon
 o_mid=$(oks a)
 wait_for 120 sh -c "[ \$(grep -c '^ok\$' '$W/a.log') -gt $((o_mid + 100)) ]"
@@ -111,6 +225,7 @@ ok $? "a restarted daemon forgets the record of a dead container"
 # The first round warms the worker threads up; the second must not grow
 # the daemon's fds or RSS.
 DPID=$(daemons_on | head -1)
+RPID=$(renderer) # the process that serves: its fds and RSS are the ones to watch
 i=1
 while [ $i -le 30 ]; do
 	mk_cgroup "pvrel-$$-$i"
@@ -143,27 +258,27 @@ print(bad)' "$MNT/proc/meminfo" "$i" >"$W/load-$1-$i-$r" 2>&1 &
 load_round 1
 load_round 2
 load_round 3
-fd0=$(ls /proc/$DPID/fd | wc -l)
-rss0=$(awk '/VmRSS/ { print $2 }' /proc/$DPID/status)
+fd0=$(ls /proc/$RPID/fd | wc -l)
+rss0=$(awk '/VmRSS/ { print $2 }' /proc/$RPID/status)
 load_round 4
 load_round 5
-fd1=$(ls /proc/$DPID/fd | wc -l)
-rss1=$(awk '/VmRSS/ { print $2 }' /proc/$DPID/status)
-th1=$(ls /proc/$DPID/task | wc -l)
+fd1=$(ls /proc/$RPID/fd | wc -l)
+rss1=$(awk '/VmRSS/ { print $2 }' /proc/$RPID/status)
+th1=$(ls /proc/$RPID/task | wc -l)
 is "$(cat "$W"/load-* | wc -l)" 300 "5 rounds of 60 readers finished 300 reads each"
 bad=$(cat "$W"/load-* | awk '{ s += $1 } END { print s + 0 }')
 is "$bad" 0 "every read showed its own cgroup's limit (90000 reads, $bad wrong)"
 [ "$fd1" -le "$fd0" ]
-ok $? "daemon fd count did not grow over 36000 more reads ($fd0 -> $fd1)"
+ok $? "renderer fd count did not grow over 36000 more reads ($fd0 -> $fd1)"
 if [ -n "${PROCVIEW_SANITIZED:-}" ]; then
 	# ASAN's quarantine holds freed memory on purpose; LeakSanitizer
 	# judges leaks when this daemon exits (checked below).
 	ok 0 "daemon RSS # SKIP sanitizer build: RSS is the allocator's quarantine ($rss0 -> $rss1 kB)"
 else
 	[ "$rss1" -le $((rss0 + 1024)) ]
-	ok $? "daemon RSS did not grow over 36000 more reads ($rss0 -> $rss1 kB)"
+	ok $? "renderer RSS did not grow over 36000 more reads ($rss0 -> $rss1 kB)"
 fi
-echo "# daemon after 3 warm-up rounds: $rss0 kB RSS; after 2 more: $rss1 kB, $th1 threads"
+echo "# renderer after 3 warm-up rounds: $rss0 kB RSS; after 2 more: $rss1 kB, $th1 threads"
 
 # 5. Bad input: a cgroup removed while its container is known, a reader killed mid-read
 CG=pvrel-$$-gone
@@ -187,8 +302,8 @@ os.read(fd, 10)
 os.kill(os.getpid(), signal.SIGKILL)
 PY
 wait $! 2>/dev/null
-kill -0 "$DPID"
-ok $? "a reader killed mid-read leaves the daemon running"
+kill -0 "$DPID" && kill -0 "$RPID"
+ok $? "a reader killed mid-read leaves the holder and the renderer running"
 [ -n "$(head -c 100 "$MNT/proc/meminfo")" ]
 ok $? "the daemon still answers afterwards"
 # a clean stop; in a sanitizer build LeakSanitizer reports at exit

@@ -82,7 +82,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 is "$rc" 0 "no daemon: ctr run -d returns ($ms ms)"
 timeout 30 $CTR task exec --exec-id show "$ID" sh -c "$SHOW" >"$W/spawn.out" 2>&1
 is "$(field MemTotal spawn)" 65536 "no daemon: the hook started one and the limit shows"
-dpid=$(pgrep -f "procviewd.* $MNT2\$" | head -1)
+dpid=$(pgrep -f "^[^ ]*procviewd( .*)? $MNT2\$" | head -1)
 ok $([ -n "$dpid" ]; echo $?) "no daemon: a procviewd runs on the new mountpoint"
 if [ -n "$dpid" ]; then
 	ppid=$(awk '{ print $4 }' "/proc/$dpid/stat")
@@ -114,7 +114,8 @@ is "$(ls -A "$REC" | wc -l)" 0 "no daemon: the record is gone"
 # 3. Nothing left behind but containerd and the daemons.
 left=$(procs_under "$W" | while read -r p; do
 	a=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
-	[ "$p" = "$DAEMON_PID" ] || [ "$p" = "$CONTAINERD_PID" ] || [ "$p" = "$dpid" ] || echo "$p $a"
+	[ "$p" = "$DAEMON_PID" ] || [ "$p" = "$CONTAINERD_PID" ] || [ "$p" = "$dpid" ] ||
+		renderer_of "$p" "$DAEMON_PID" "$dpid" || echo "$p $a"
 done)
 is "$left" "" "no process left behind but containerd and the daemons"
 is "$(cat /sys/fs/cgroup/memory/"$CGP"/*/cgroup.procs 2>/dev/null | wc -l)" 0 "no process left in the containers' cgroups"

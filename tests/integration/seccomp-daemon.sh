@@ -3,7 +3,8 @@
 # installs a sysinfo notify filter on itself and passes the fd the way
 # runc does. A 256M cgroup gets 256M; a process in the root cgroups gets
 # the kernel's own struct; fds of exited clients are closed; garbage on
-# the socket does not hurt; --replace hands the notify fds over.
+# the socket does not hurt; a renderer's kill -9 loses no call; --replace
+# hands the notify fds over.
 . "$(dirname "$0")/lib.sh"
 need_root
 BENCH=$ROOT/$B/bench/sysinfobench
@@ -78,10 +79,32 @@ sleep 0.3
 out=$(in_cgroup "$CG" "$BENCH" "$SOCK" 100)
 is "$(val "$out" totalram)" 268435456 "and does not remove it when it stops"
 
-# --replace while a client calls sysinfo in a loop: no failed call, no
-# caller held up.
 # started: its first line is out (the loop runs from then on)
 started() { for _ in $(seq 200); do grep -q notified_us "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# kill -9 of the renderer while a client calls sysinfo in a loop: the
+# holder keeps the notify fd and gives what the dead renderer was
+# computing to the next one. No failed call, no caller held up.
+PIDFILE=/run/procview/daemon.$(echo "$MNT" | tr / _).pid
+in_cgroup "$CG" "$BENCH" "$SOCK" 100 3 >"$W/rkill.out" &
+CLIENT=$!
+started "$W/rkill.out"
+sleep 0.5
+R1=$(sed -n 4p "$PIDFILE")
+[ -n "$R1" ] && [ "$R1" != "$DAEMON_PID" ] && kill -9 "$R1"
+ok $? "killed the renderer ($R1; holder $DAEMON_PID)"
+wait $CLIENT
+loop=$(tail -1 "$W/rkill.out")
+echo "# renderer kill -9 during a sysinfo loop: $loop"
+is "$(val "$loop" failed)" 0 "renderer kill -9: no failed sysinfo call"
+w=$(val "$loop" worst_ms)
+[ -n "$w" ] && [ "${w%.*}" -lt 1000 ]
+ok $? "renderer kill -9: no caller blocked for 1 s (worst ${w} ms)"
+out=$(in_cgroup "$CG" "$BENCH" "$SOCK" 100)
+is "$(val "$out" totalram)" 268435456 "the next renderer answers ($(sed -n 4p "$PIDFILE"))"
+
+# --replace while a client calls sysinfo in a loop: no failed call, no
+# caller held up.
 in_cgroup "$CG" "$BENCH" "$SOCK" 100 4 >"$W/replace.out" &
 CLIENT=$!
 started "$W/replace.out"

@@ -2,9 +2,12 @@
  * glibc and with musl for the seccomp tests (no libraries needed in the
  * container).
  *   sysinfo_probe            one line of key=value
- *   sysinfo_probe loop SECS  call sysinfo for SECS seconds (0: forever),
+ *   sysinfo_probe loop SECS [TOTAL]
+ *                            call sysinfo for SECS seconds (0: forever),
  *                            then print calls, failures and the longest
- *                            call in ms (a caller blocked shows here) */
+ *                            call in ms (a caller blocked shows here);
+ *                            with TOTAL, also the calls whose totalram
+ *                            was another (the kernel's, say) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +24,10 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int loop(double secs)
+static int loop(double secs, unsigned long long want)
 {
 	double start = now_ms(), worst = 0, last_report = start;
-	unsigned long calls = 0, fails = 0, zero_total = 0;
+	unsigned long calls = 0, fails = 0, zero_total = 0, other_total = 0;
 	int last_errno = 0;
 
 	for (;;) {
@@ -41,6 +44,8 @@ static int loop(double secs)
 			last_errno = errno;
 		} else if (si.totalram == 0) {
 			zero_total++;
+		} else if (want && (unsigned long long)si.totalram * si.mem_unit != want) {
+			other_total++;
 		}
 		if (t1 - t0 > worst)
 			worst = t1 - t0;
@@ -48,15 +53,15 @@ static int loop(double secs)
 			break;
 		if (t1 - last_report >= 1000) {
 			/* Progress for a test that kills us. */
-			printf("calls=%lu failed=%lu zero_total=%lu worst_ms=%.2f errno=%d\n", calls,
-			       fails, zero_total, worst, last_errno);
+			printf("calls=%lu failed=%lu zero_total=%lu other_total=%lu worst_ms=%.2f errno=%d\n",
+			       calls, fails, zero_total, other_total, worst, last_errno);
 			fflush(stdout);
 			last_report = t1;
 		}
 		usleep(1000);
 	}
-	printf("calls=%lu failed=%lu zero_total=%lu worst_ms=%.2f errno=%d\n", calls, fails,
-	       zero_total, worst, last_errno);
+	printf("calls=%lu failed=%lu zero_total=%lu other_total=%lu worst_ms=%.2f errno=%d\n", calls,
+	       fails, zero_total, other_total, worst, last_errno);
 	return fails ? 1 : 0;
 }
 
@@ -66,7 +71,7 @@ int main(int argc, char **argv)
 	long pages, avpages, psize = sysconf(_SC_PAGESIZE);
 
 	if (argc >= 2 && strcmp(argv[1], "loop") == 0)
-		return loop(argc >= 3 ? atof(argv[2]) : 0);
+		return loop(argc >= 3 ? atof(argv[2]) : 0, argc >= 4 ? strtoull(argv[3], NULL, 10) : 0);
 	if (sysinfo(&si) != 0) {
 		printf("sysinfo_errno=%d\n", errno);
 		return 1;
