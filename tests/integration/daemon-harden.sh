@@ -10,7 +10,7 @@
 need_root
 for t in unshare nsenter setpriv; do command -v $t >/dev/null || skip_all "$t not installed"; done
 [ -x "$B/procview-hook" ] && [ -x "$B/procview" ] || skip_all "hook or cli not built"
-[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy"
+[ -n "$CG_V2" ] || [ -d /sys/fs/cgroup/memory ] || skip_all "no memory cgroup (v1 or v2)"
 DAEMON=$ROOT/$B/procviewd
 HOOK=$ROOT/$B/procview-hook
 CLI=$ROOT/$B/procview
@@ -45,7 +45,7 @@ pv_layers() { # pv_layers PID FILE: procview mounts on FILE in PID's namespace
 
 CG=pvharden-$$
 mk_cgroup "$CG"
-echo 67108864 >"$CGV1/memory/$CG/memory.limit_in_bytes"
+cg_memory "$CG" 67108864
 spawn_in_cgroup "$CG" unshare -m --propagation private sleep 600
 P=$SPAWNED
 PIDS="$PIDS $P"
