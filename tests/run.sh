@@ -2,7 +2,8 @@
 # Run every unit test binary and integration script, each printing TAP.
 # Counts individual assertions; a script exiting 77 is a skip (its reason
 # is printed). Ends with the line "N passed, N failed, N skipped".
-# TIMES=1 adds each test's wall-clock seconds to its line (check-vm uses it).
+# TIMES=1 adds each test's wall-clock seconds to its line; KEEP_OUT=DIR
+# keeps the whole output of each failing test there (check-vm uses both).
 B=${B:-build}
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0 skip=0 bad=""
@@ -37,6 +38,7 @@ run() {
 	if [ "$f" != 0 ]; then
 		echo "FAIL $name ($p passed, $f failed, exit $rc)$took"
 		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -40
+		[ -n "${KEEP_OUT:-}" ] && mkdir -p "$KEEP_OUT" && cp "$out" "$KEEP_OUT/$name.out"
 		bad="$bad $name"
 	else
 		echo "PASS $name ($p)$took"

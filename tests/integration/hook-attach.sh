@@ -183,7 +183,7 @@ record_remove_all
 # mountpoint), and what the daemon gets is systemd's doing, not ours.
 SYSTEMD=""
 [ -d /run/systemd/system ] && command -v systemd-run >/dev/null && SYSTEMD=1
-UNIT=procview-$(printf %s "$W/fakemnt" | sha256sum | cut -c1-8).service
+UNIT=$(hook_unit "$W/fakemnt")
 FAKE=$W/fake-daemon
 cat >"$FAKE" <<FAKEEOF
 #!/bin/sh
@@ -201,7 +201,7 @@ FAKEEOF
 chmod +x "$FAKE"
 if [ -n "$SYSTEMD" ]; then
 	# Restart=always would start the stand-in again once killed.
-	on_exit "systemctl stop '$UNIT' >/dev/null 2>&1; systemctl reset-failed '$UNIT' >/dev/null 2>&1"
+	on_exit "stop_hook_units '$W/fakemnt'"
 else
 	on_exit 'p=$(awk "\$1 == \"pid\" { print \$2; exit }" "$W/fake.out" 2>/dev/null); [ -n "$p" ] && kill $p 2>/dev/null'
 fi

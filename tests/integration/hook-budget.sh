@@ -35,15 +35,7 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 # With systemd as PID 1 the hook starts a transient unit per mountpoint,
 # and its Restart=always brings a dead daemon back, where a spawned one
 # stays dead: each case starts with no unit, as it starts with no daemon.
-unit_of() { echo "procview-$(printf %s "$1" | sha256sum | cut -c1-8).service"; }
-stop_units() {
-	[ -d /run/systemd/system ] || return 0
-	for m in "$W/stopped" "$W/dead" "$W/none"; do
-		systemctl stop "$(unit_of "$m")" >/dev/null 2>&1
-		systemctl reset-failed "$(unit_of "$m")" >/dev/null 2>&1
-	done
-	return 0
-}
+stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none"; }
 on_exit stop_units
 
 # timed NAME GREP ARGS...: run the hook on a fresh "container", check its

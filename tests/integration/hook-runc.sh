@@ -22,7 +22,8 @@ IDS=""
 on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
 MNTS=""
 # Daemons we caused are found by their private mountpoint, killed by pid.
-on_exit 'for m in $MNTS; do for p in $(daemons_on "$m"); do kill $p; done; done
+on_exit 'stop_hook_units $MNTS
+	for m in $MNTS; do for p in $(daemons_on "$m"); do kill $p; done; done
 	sleep 0.3
 	for m in $MNTS; do umount -l "$m/containers" 2>/dev/null; umount -l "$m" 2>/dev/null; done'
 daemons_on() { ps -eo pid=,args= | awk -v want="$DAEMON -f $1" '{ p = $1; $1 = ""; sub(/^ /, "") } $0 == want { print p }'; }
