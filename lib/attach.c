@@ -254,9 +254,13 @@ static int replace_layer(int rootfd, const char *rel, unsigned flags, int procfd
 
 static int clone_source(const char *path, int *out)
 {
+	/* Private: a clone of a shared mount (systemd makes every mount
+	 * shared) joins its peer group, and a mount made later on one layer
+	 * would propagate onto the others and onto the daemon's own tree. */
 	struct pv_mount_attr attr = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 			    MOUNT_ATTR_NOEXEC,
+		.propagation = MS_PRIVATE,
 	};
 	_cleanup_close_ int fd = -1;
 	int r;

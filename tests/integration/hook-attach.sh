@@ -238,8 +238,9 @@ if [ -n "$SYSTEMD" ]; then
 	*" INVOCATION_ID="*) ok 0 "spawn (systemd): systemd's environment, nothing of the runtime's" ;;
 	*) ok 1 "spawn (systemd): systemd's environment, nothing of the runtime's ($env)" ;;
 	esac
-	props=$(systemctl show -p Type,NotifyAccess,KillMode,Restart,OOMScoreAdjust --value "$UNIT" | tr '\n' ' ')
-	is "$props" "notify all process always -1000 " "spawn (systemd): the unit's properties (Type NotifyAccess KillMode Restart OOMScoreAdjust)"
+	props=$(systemctl show -p Type,NotifyAccess,KillMode,Restart,OOMScoreAdjust "$UNIT" | sort | tr '\n' ' ')
+	is "$props" "KillMode=process NotifyAccess=all OOMScoreAdjust=-1000 Restart=always Type=notify " \
+		"spawn (systemd): the unit's properties"
 	# procviewd raises its soft nofile limit to the hard one.
 	h=$(awk '$1 == "nofile_hard" { print $2 }' "$W/fake.out")
 	[ "$h" = unlimited ] || [ "$h" -ge 65536 ]
