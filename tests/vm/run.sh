@@ -7,6 +7,8 @@
 #   PROCVIEW_VM_CACHE    image cache (default /var/cache/procview-vm)
 #   PROCVIEW_VM_TIMEOUT  seconds the guest may take (default 2700: CI has 90 min)
 #   PROCVIEW_VM_KEEP=1   keep the share directory (results, console log)
+#   PROCVIEW_VM_TESTS    suite tests to run in the guest, as run.sh's TESTS
+#                        (default: all; "none": the operator tests only)
 #   PROCVIEW_VM_GUEST_BUILD=1  compile in the guest (about 7 min emulated)
 #                        instead of in a chroot of the guest's own tree here
 set -u
@@ -50,6 +52,7 @@ else
 		tar -C "$share/src" -xf -
 fi
 cp "$here/guest.sh" "$share/guest.sh"
+printf "PV_TESTS='%s'\n" "${PROCVIEW_VM_TESTS:-}" >"$share/env"
 
 # Compile here, natively, in the image's own root tree (chroot): the
 # guest's compiler, headers and libraries, so the binaries are the ones
