@@ -89,7 +89,11 @@ at_once() { # at_once N
 	wait
 	good=0
 	for i in $(seq "$1"); do
-		[ "$(field MemTotal par$1-$i)" = 65536 ] && [ "$(field cpus par$1-$i)" = 1 ] && good=$((good + 1))
+		if [ "$(field MemTotal par$1-$i)" = 65536 ] && [ "$(field cpus par$1-$i)" = 1 ]; then
+			good=$((good + 1))
+		else # why: the hook's own line, if it said one
+			grep -m2 -e procview -e MemTotal "$W/par$1-$i.out" | sed "s/^/# par$1-$i: /"
+		fi
 	done
 	is "$good" "$1" "$1 concurrent containers: all $1 see 64M and 1 CPU"
 	is "$(daemons_on "$MNT" | wc -l)" 1 "$1 concurrent hooks started exactly one daemon"
