@@ -395,14 +395,29 @@ static int spawn_daemon(const struct daemon_opts *o, pid_t *dpid)
 	return 0;
 }
 
-/* Run argv (systemctl, systemd-run) until it exits or the deadline. */
-static int run_cmd(char *const argv[], int64_t deadline)
+/* Run argv (systemctl, systemd-run) until it exits or the deadline. Its
+ * stderr is kept, not passed on (the runtime logs the hook's): the last
+ * line it wrote goes to err, for a message when it fails. */
+static int run_cmd(char *const argv[], int64_t deadline, char *err, size_t err_size)
 {
-	pid_t pid = fork();
-	int status = 0;
+	_cleanup_close_ int rd = -1;
+	char buf[1024];
+	const char *last;
+	size_t got = 0;
+	int p[2], status = 0;
+	pid_t pid;
 
-	if (pid < 0)
+	err[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -410,10 +425,38 @@ static int run_cmd(char *const argv[], int64_t deadline)
 			dup2(null, 0);
 			dup2(null, 1);
 		}
+		dup2(p[1], 2);
 		close_from(3);
 		execvp(argv[0], argv);
+		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	rd = p[0];
+	close(p[1]);
+	/* Until EOF: the command's exit (nothing it starts holds the pipe). */
+	for (;;) {
+		struct pollfd pfd = { rd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pfd, 1, left_ms(deadline)) <= 0)
+			break;
+		if (got == sizeof(buf) - 1) { /* keep the tail */
+			memmove(buf, buf + sizeof(buf) / 2, got - sizeof(buf) / 2);
+			got -= sizeof(buf) / 2;
+		}
+		n = read(rd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	while (got && buf[got - 1] == '\n')
+		buf[--got] = '\0';
+	last = strrchr(buf, '\n');
+	last = last ? last + 1 : buf;
+	got = MIN(strlen(last), err_size - 1);
+	memcpy(err, last, got);
+	err[got] = '\0';
 	if (reap(pid, left_ms(deadline), &status) < 0) {
 		kill(pid, SIGKILL);
 		(void)reap(pid, 100, &status);
@@ -453,11 +496,25 @@ enum daemon_start daemon_start_plan(const struct daemon_opts *o)
 	return START_TRANSIENT;
 }
 
+void daemon_unit_name(const struct daemon_opts *o, enum daemon_start how, char *buf, size_t size)
+{
+	uint8_t h[32];
+
+	/* The installed unit, or a transient one named after the mountpoint,
+	 * so that two mountpoints never collide. */
+	if (how == START_UNIT || o->unit_paths) {
+		snprintf(buf, size, "%s", DAEMON_UNIT);
+		return;
+	}
+	sha256(o->mountpoint, strlen(o->mountpoint), h);
+	snprintf(buf, size, "procview-%02x%02x%02x%02x.service", h[0], h[1], h[2], h[3]);
+}
+
 int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char **argv,
 		      size_t max, char *buf, size_t size)
 {
 	size_t n = 0, used = 0;
-	uint8_t h[32];
+	char unit[64];
 
 #define ARG(...)                                                                      \
 	do {                                                                          \
@@ -475,16 +532,13 @@ int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char *
 		ARG("--");
 		ARG(DAEMON_UNIT);
 	} else if (how == START_TRANSIENT) {
+		daemon_unit_name(o, how, unit, sizeof(unit));
+		unit[strlen(unit) - strlen(".service")] = '\0';
 		ARG("systemd-run");
-		/* The unit's name for its paths; another mountpoint gets a
-		 * name of its own, so two never collide. */
-		if (o->unit_paths) {
-			ARG("--unit=procview");
-		} else {
-			sha256(o->mountpoint, strlen(o->mountpoint), h);
-			ARG("--unit=procview-%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
-		}
+		ARG("--unit=%s", unit);
 		ARG("--description=procview (started by procview-hook)");
+		/* No "Running as unit" line in the runtime's log. */
+		ARG("--quiet");
 		ARG("--no-block");
 		ARG("--collect");
 		/* What procview.service says. */
@@ -510,11 +564,36 @@ int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char *
 #undef ARG
 }
 
-/* Poll the mount until it answers, the daemon we spawned exits, or the
- * deadline. */
-static int wait_answer(const struct daemon_opts *o, pid_t dpid)
+int daemon_unit_running(const struct daemon_opts *o, const char *unit)
+{
+	/* Where systemd puts a system service's cgroup: pure v2, hybrid
+	 * (its unified tree, then its own v1 name=systemd hierarchy). */
+	static const char *const dirs[] = {
+		"/sys/fs/cgroup/system.slice",
+		"/sys/fs/cgroup/unified/system.slice",
+		"/sys/fs/cgroup/systemd/system.slice",
+	};
+	const char *root = o->root ? o->root : "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char p[4096], c;
+		_cleanup_close_ int fd = -1;
+
+		snprintf(p, sizeof(p), "%s%s/%s/cgroup.procs", root, dirs[i], unit);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, &c, 1) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Poll the mount until it answers, the daemon exits, or the deadline.
+ * The daemon is ours (dpid, a spawn) or systemd's (unit): a unit's daemon
+ * has exited once its cgroup, seen with a process in it, is empty. */
+static int wait_answer(const struct daemon_opts *o, pid_t dpid, const char *unit)
 {
 	_cleanup_close_ int pfd = dpid > 0 ? pidfd_open(dpid) : -1;
+	bool seen = false;
 	int r;
 
 	for (;;) {
@@ -528,6 +607,12 @@ static int wait_answer(const struct daemon_opts *o, pid_t dpid)
 				return -ECHILD;
 		} else if (dpid > 0 && kill(dpid, 0) < 0 && errno == ESRCH) {
 			return -ECHILD;
+		} else if (unit) {
+			bool running = daemon_unit_running(o, unit) > 0;
+
+			if (seen && !running)
+				return -ECHILD;
+			seen = seen || running;
 		}
 		/* No mount yet, or still the dead one the new daemon has not
 		 * replaced: either way it did not answer in time. */
@@ -578,6 +663,7 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 {
 	_cleanup_close_ int lock = -1;
 	enum daemon_start how;
+	char unit[64] = "";
 	pid_t dpid = 0;
 	int r;
 
@@ -596,6 +682,13 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 		return r;
 
 	how = daemon_start_plan(o);
+	/* The installed unit runs its own ExecStart; for the others a
+	 * missing daemon is said at once, the same with systemd or without. */
+	if (how != START_UNIT && access(o->daemon_path, X_OK) < 0) {
+		r = -errno;
+		snprintf(why, why_size, "cannot run %s: %s", o->daemon_path, strerror(-r));
+		return r;
+	}
 	if (how == START_SPAWN) {
 		r = spawn_daemon(o, &dpid);
 		if (r < 0) {
@@ -604,19 +697,33 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 			return r;
 		}
 	} else {
-		char *argv[32], buf[8192];
+		char *argv[32], buf[8192], err[256];
 
+		daemon_unit_name(o, how, unit, sizeof(unit));
 		r = daemon_start_argv(o, how, argv, ARRAY_SIZE(argv), buf, sizeof(buf));
 		if (r == 0)
-			r = run_cmd(argv, o->deadline_ms);
+			r = run_cmd(argv, o->deadline_ms, err, sizeof(err));
+		/* A transient unit still loaded (restarting after a crash, or
+		 * not yet collected) cannot be made again: start that one. */
+		if (r > 0 && how == START_TRANSIENT) {
+			char *const again[] = { "systemctl", "start", "--no-block", "--", unit, NULL };
+			char err2[256];
+
+			if (run_cmd(again, o->deadline_ms, err2, sizeof(err2)) == 0)
+				r = 0;
+		}
 		if (r != 0) {
-			snprintf(why, why_size, "%s: %s", how == START_UNIT ? "systemctl start " DAEMON_UNIT : "systemd-run",
-				 r < 0 ? strerror(-r) : "failed");
+			snprintf(why, why_size, "%s: %s",
+				 how == START_UNIT ? "systemctl start " DAEMON_UNIT : "systemd-run",
+				 r < 0 ? strerror(-r) : err[0] ? err : "failed");
 			return r < 0 ? r : -EIO;
 		}
 	}
-	r = wait_answer(o, dpid);
-	if (r == -ECHILD)
+	r = wait_answer(o, dpid, how == START_SPAWN ? NULL : unit);
+	if (r == -ECHILD && how != START_SPAWN)
+		snprintf(why, why_size, "%s (%s) exited before answering on %s (journalctl -u %s)",
+			 o->daemon_path, unit, o->mountpoint, unit);
+	else if (r == -ECHILD)
 		snprintf(why, why_size, "%s (pid %d) exited before answering on %s", o->daemon_path,
 			 (int)dpid, o->mountpoint);
 	else if (r == -ETIMEDOUT)

@@ -41,10 +41,19 @@ enum daemon_start daemon_start_plan(const struct daemon_opts *o);
 int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char **argv,
 		      size_t max, char *buf, size_t size);
 
+/* The systemd unit that runs the daemon for how (START_UNIT or
+ * START_TRANSIENT): procview.service, or procview-<8 hex of the
+ * mountpoint's sha256>.service for a transient one of other paths. */
+void daemon_unit_name(const struct daemon_opts *o, enum daemon_start how, char *buf, size_t size);
+/* 1 when unit's cgroup (system.slice, under o->root) holds a process,
+ * 0 when it is empty or not there (not started yet, or exited). */
+int daemon_unit_running(const struct daemon_opts *o, const char *unit);
+
 /* 0 when the daemon answers (already, or after we started it). Negative
  * errno otherwise, with why saying what happened in a few words:
  * -ETIMEDOUT a mount that does not answer (hung or stopped daemon: none is
- * started over it) or the deadline passed. Nothing here waits past
+ * started over it) or the deadline passed; -ECHILD the daemon it started
+ * (its child, or its systemd unit's process) exited before answering. Nothing here waits past
  * o->deadline_ms. Warnings about the daemon it started (its cgroup, its
  * oom_score_adj) are logged. */
 int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size);

@@ -225,6 +225,15 @@ static int move_onto(int clone, int tfd, unsigned extra)
 			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | extra));
 }
 
+/* The clone and the layer at tfd are the same file of the same mount. */
+static bool same_source(int clone, int tfd)
+{
+	struct stat a, b;
+
+	return fstat(clone, &a) == 0 && fstat(tfd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /* Replace the procview layer at tfd rather than stack on it: the clone
  * goes beneath it (Linux 6.5+), then the old layer is detached, so one
  * layer per file stays however often a container is healed, and readers
@@ -244,6 +253,13 @@ static int replace_layer(int rootfd, const char *rel, unsigned flags, int procfd
 	}
 	if (r != -EINVAL)
 		return r;
+	/* Without MOVE_MOUNT_BENEATH (before 6.5: Debian 12, Ubuntu 22.04,
+	 * RHEL 9) a live layer can only be covered. When it already shows
+	 * this very file (a heal with the daemon that attached it), covering
+	 * would only stack: every heal added a layer, and past eight a
+	 * crash's dead layers could no longer be peeled. Leave it. */
+	if (kind == TGT_PV_LIVE && same_source(clone, tfd))
+		return 0;
 	if (kind == TGT_PV_LIVE)
 		return move_onto(clone, tfd, 0);
 	again = open_target(rootfd, rel, flags, procfd, true, &kind);
@@ -254,9 +270,13 @@ static int replace_layer(int rootfd, const char *rel, unsigned flags, int procfd
 
 static int clone_source(const char *path, int *out)
 {
+	/* Private: a clone of a shared mount (systemd makes every mount
+	 * shared) joins its peer group, and a mount made later on one layer
+	 * would propagate onto the others and onto the daemon's own tree. */
 	struct pv_mount_attr attr = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 			    MOUNT_ATTR_NOEXEC,
+		.propagation = MS_PRIVATE,
 	};
 	_cleanup_close_ int fd = -1;
 	int r;

@@ -2,6 +2,8 @@
 # Run every unit test binary and integration script, each printing TAP.
 # Counts individual assertions; a script exiting 77 is a skip (its reason
 # is printed). Ends with the line "N passed, N failed, N skipped".
+# TIMES=1 adds each test's wall-clock seconds to its line; KEEP_OUT=DIR
+# keeps the whole output of each failing test there (check-vm uses both).
 B=${B:-build}
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0 skip=0 bad=""
@@ -12,15 +14,18 @@ run() {
 	name=$1
 	shift
 	out="$log/out"
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
 	rc=$?
+	took=""
+	[ -n "${TIMES:-}" ] && took=" [$(($(date +%s) - t0)) s]"
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
 	s=$(grep -c '^ok .*# SKIP' "$out")
 	p=$((p - s))
 	if [ "$rc" = 77 ]; then
 		reason=$(grep -m1 -i 'skip' "$out")
-		echo "SKIP $name: ${reason:-no reason given}"
+		echo "SKIP $name: ${reason:-no reason given}$took"
 		skip=$((skip + 1))
 		return
 	fi
@@ -31,11 +36,12 @@ run() {
 	fail=$((fail + f))
 	skip=$((skip + s))
 	if [ "$f" != 0 ]; then
-		echo "FAIL $name ($p passed, $f failed, exit $rc)"
+		echo "FAIL $name ($p passed, $f failed, exit $rc)$took"
 		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -40
+		[ -n "${KEEP_OUT:-}" ] && mkdir -p "$KEEP_OUT" && cp "$out" "$KEEP_OUT/$name.out"
 		bad="$bad $name"
 	else
-		echo "PASS $name ($p)"
+		echo "PASS $name ($p)$took"
 	fi
 	[ -n "$VERBOSE" ] && sed 's/^/    /' "$out"
 }

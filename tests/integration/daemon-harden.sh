@@ -10,7 +10,7 @@
 need_root
 for t in unshare nsenter setpriv; do command -v $t >/dev/null || skip_all "$t not installed"; done
 [ -x "$B/procview-hook" ] && [ -x "$B/procview" ] || skip_all "hook or cli not built"
-[ -d /sys/fs/cgroup/memory ] || skip_all "no cgroup v1 memory hierarchy"
+[ -n "$CG_V2" ] || [ -d /sys/fs/cgroup/memory ] || skip_all "no memory cgroup (v1 or v2)"
 DAEMON=$ROOT/$B/procviewd
 HOOK=$ROOT/$B/procview-hook
 CLI=$ROOT/$B/procview
@@ -21,6 +21,11 @@ R=$W/records
 mkdir -p "$MNT"
 PIDS=""
 on_exit "rm -rf '$W'"
+# Shared propagation, as systemd makes every mount: the daemon's mount is
+# then in a peer group, and a clone of it must not carry that group into
+# a container (each heal would propagate onto every earlier layer).
+mount --bind "$W" "$W" && mount --make-shared "$W"
+on_exit "umount -l '$W' 2>/dev/null"
 on_exit 'for p in $PIDS; do kill -CONT $p 2>/dev/null; kill -9 $p 2>/dev/null; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null; rm -f "/run/procview/daemon.$(echo "$MNT" | tr / _).pid"'
 
 starttime() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
@@ -45,7 +50,7 @@ pv_layers() { # pv_layers PID FILE: procview mounts on FILE in PID's namespace
 
 CG=pvharden-$$
 mk_cgroup "$CG"
-echo 67108864 >"$CGV1/memory/$CG/memory.limit_in_bytes"
+cg_memory "$CG" 67108864
 spawn_in_cgroup "$CG" unshare -m --propagation private sleep 600
 P=$SPAWNED
 PIDS="$PIDS $P"
@@ -60,6 +65,8 @@ printf '{"ociVersion":"1.0.2","id":"h1","status":"creating","pid":%s,"bundle":"%
 	"$HOOK" createRuntime --mountpoint "$MNT" --no-start --record-dir "$R" 2>"$W/hook.err"
 ok $? "hook attached the stand-in container"
 is "$(nsenter -t "$P" -m awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)" 65536 "the container reads its 64M"
+opt=$(nsenter -t "$P" -m awk '$5 == "/proc/meminfo" && / - fuse.procviewd / { print $7 }' /proc/self/mountinfo)
+is "$opt" "-" "the attached view is a private mount, in no peer group of the daemon's (got '$opt')"
 
 # 1. Nine heals, a crash, a restart: one layer per file, correct reads.
 i=0

@@ -178,6 +178,12 @@ record_remove_all() { rm -f "$RECORDS"/*; }
 record_remove_all
 
 # 7. Starting a daemon: a stand-in that never answers records what it got.
+# Without systemd the hook double-forks it; with systemd as PID 1 it asks
+# systemd for a transient unit of the unit's properties (named after the
+# mountpoint), and what the daemon gets is systemd's doing, not ours.
+SYSTEMD=""
+[ -d /run/systemd/system ] && command -v systemd-run >/dev/null && SYSTEMD=1
+UNIT=$(hook_unit "$W/fakemnt")
 FAKE=$W/fake-daemon
 cat >"$FAKE" <<FAKEEOF
 #!/bin/sh
@@ -186,25 +192,32 @@ cat >"$FAKE" <<FAKEEOF
   echo "cgroup \$(grep -E ':(memory|name=systemd|):' /proc/\$\$/cgroup | tr '\n' ' ')"
   echo "env \$(tr '\0' ' ' </proc/\$\$/environ)"
   echo "nofile \$(awk '/^Max open files/ { print \$4 }' /proc/\$\$/limits)"
+  echo "nofile_hard \$(awk '/^Max open files/ { print \$5 }' /proc/\$\$/limits)"
   echo "core \$(awk '/^Max core file size/ { print \$5 }' /proc/\$\$/limits)"
   echo "oom \$(cat /proc/\$\$/oom_score_adj)"
 } >"$W/fake.out"
 exec sleep 30
 FAKEEOF
 chmod +x "$FAKE"
-on_exit 'p=$(awk "\$1 == \"pid\" { print \$2; exit }" "$W/fake.out" 2>/dev/null); [ -n "$p" ] && kill $p 2>/dev/null'
+if [ -n "$SYSTEMD" ]; then
+	# Restart=always would start the stand-in again once killed.
+	on_exit "stop_hook_units '$W/fakemnt'"
+else
+	on_exit 'p=$(awk "\$1 == \"pid\" { print \$2; exit }" "$W/fake.out" 2>/dev/null); [ -n "$p" ] && kill $p 2>/dev/null'
+fi
 new_ns
 P=$NS_PID
 t0=$(date +%s)
 # Through a pipe, like runc: the hook must not leave it open in the daemon.
-state t8 "$P" "$W/b1" | "$HOOK" createRuntime --mountpoint "$W/fakemnt" --daemon "$FAKE" \
+# PV_RUNTIME_ENV stands for the runtime's environment.
+state t8 "$P" "$W/b1" | PV_RUNTIME_ENV=1 "$HOOK" createRuntime --mountpoint "$W/fakemnt" --daemon "$FAKE" \
 	--record-dir "$RECORDS" 2>&1 | cat >"$W/err"
 t1=$(date +%s)
 [ $((t1 - t0)) -le 6 ]
 ok $? "spawn: the hook returns (and its pipe closes) in bounded time ($((t1 - t0)) s)"
 grep -q "did not answer on $W/fakemnt" "$W/err"
 ok $? "spawn: fail-open with the reason ($(cat "$W/err"))"
-sleep 0.2
+wait_for 10 grep -q '^oom ' "$W/fake.out"
 is "$(awk '$1 == "args" { $1 = ""; print substr($0, 2) }' "$W/fake.out")" "-f $W/fakemnt" "spawn: daemon runs with -f MOUNTPOINT"
 is "$(awk '$1 == "ppid" { print $2 }' "$W/fake.out")" "$(awk '$1 == "ppid" { print $2 }' "$W/fake.out" | grep -vx "$$")" "spawn: not our child"
 set -- $(awk '$1 == "sid" { print $2 }' "$W/fake.out") "$(cut -d' ' -f6 /proc/$$/stat)"
@@ -212,31 +225,52 @@ set -- $(awk '$1 == "sid" { print $2 }' "$W/fake.out") "$(cut -d' ' -f6 /proc/$$
 ok $? "spawn: the daemon is in a session of its own ($1, ours $2)"
 # The stand-in exec'd sleep: its fds are exactly what the daemon inherited.
 fp=$(awk '$1 == "pid" { print $2 }' "$W/fake.out")
-is "$(for f in /proc/$fp/fd/*; do echo "${f##*/} $(readlink "$f")"; done | tr '\n' ',')" \
-	"0 /dev/null,1 /dev/null,2 /dev/null," "spawn: only stdio, on /dev/null (no lock, no pipe)"
-if [ -n "$CG_V2" ]; then
-	grep -q ' 0::/procview.service ' "$W/fake.out"
-	ok $? "spawn: moved to the procview.service cgroup ($(grep cgroup "$W/fake.out"))"
-elif [ -d /sys/fs/cgroup/memory ]; then
-	grep -q ':memory:/procview ' "$W/fake.out"
-	ok $? "spawn: moved to the procview memory cgroup ($(grep cgroup "$W/fake.out"))"
-fi
-is "$(awk '$1 == "env" { $1 = ""; print substr($0, 2) }' "$W/fake.out")" \
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C" \
-	"spawn: a fixed environment, nothing of the runtime's"
-is "$(awk '$1 == "core" { print $2 }' "$W/fake.out")" 0 "spawn: rlimit core reset to 0"
-# nofile 65536 unless the hard limit here is lower (no CAP_SYS_RESOURCE):
-# then the hard limit, and a warning says so.
-hard=$(ulimit -Hn)
-want=65536
-[ "$hard" != unlimited ] && [ "$hard" -lt 65536 ] && want=$hard
-is "$(awk '$1 == "nofile" { print $2 }' "$W/fake.out")" "$want" "spawn: rlimit nofile set ($want)"
-oom=$(awk '$1 == "oom" { print $2 }' "$W/fake.out")
-if [ "$oom" = -1000 ]; then
-	ok 0 "spawn: oom_score_adj -1000, as the unit's"
+fds=$(for f in /proc/$fp/fd/*; do echo "${f##*/} $(readlink "$f")"; done | tr '\n' ',')
+env=$(awk '$1 == "env" { $1 = ""; print substr($0, 2) }' "$W/fake.out")
+if [ -n "$SYSTEMD" ]; then
+	# systemd: stdin /dev/null, stdout and stderr the journal's socket.
+	echo "$fds" | grep -Eqx '0 /dev/null,1 socket:\[[0-9]+\],2 socket:\[[0-9]+\],'
+	ok $? "spawn (systemd): only stdio, the journal's (no lock, no pipe: $fds)"
+	grep -q " 0::/system.slice/$UNIT " "$W/fake.out"
+	ok $? "spawn (systemd): in the transient unit's cgroup ($(grep cgroup "$W/fake.out"))"
+	case " $env " in
+	*" PV_RUNTIME_ENV="*) ok 1 "spawn (systemd): systemd's environment, nothing of the runtime's ($env)" ;;
+	*" INVOCATION_ID="*) ok 0 "spawn (systemd): systemd's environment, nothing of the runtime's" ;;
+	*) ok 1 "spawn (systemd): systemd's environment, nothing of the runtime's ($env)" ;;
+	esac
+	props=$(systemctl show -p Type,NotifyAccess,KillMode,Restart,OOMScoreAdjust "$UNIT" | sort | tr '\n' ' ')
+	is "$props" "KillMode=process NotifyAccess=all OOMScoreAdjust=-1000 Restart=always Type=notify " \
+		"spawn (systemd): the unit's properties"
+	# procviewd raises its soft nofile limit to the hard one.
+	h=$(awk '$1 == "nofile_hard" { print $2 }' "$W/fake.out")
+	[ "$h" = unlimited ] || [ "$h" -ge 65536 ]
+	ok $? "spawn (systemd): nofile hard limit room for 65536 fds ($h)"
+	is "$(awk '$1 == "oom" { print $2 }' "$W/fake.out")" -1000 "spawn (systemd): oom_score_adj -1000, as the unit's"
 else
-	grep -q "oom_score_adj .*not -1000" "$W/err"
-	ok $? "spawn: oom_score_adj $oom, and the failure to set -1000 is logged"
+	is "$fds" "0 /dev/null,1 /dev/null,2 /dev/null," "spawn: only stdio, on /dev/null (no lock, no pipe)"
+	if [ -n "$CG_V2" ]; then
+		grep -q ' 0::/procview.service ' "$W/fake.out"
+		ok $? "spawn: moved to the procview.service cgroup ($(grep cgroup "$W/fake.out"))"
+	elif [ -d /sys/fs/cgroup/memory ]; then
+		grep -q ':memory:/procview ' "$W/fake.out"
+		ok $? "spawn: moved to the procview memory cgroup ($(grep cgroup "$W/fake.out"))"
+	fi
+	is "$env" "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C" \
+		"spawn: a fixed environment, nothing of the runtime's"
+	is "$(awk '$1 == "core" { print $2 }' "$W/fake.out")" 0 "spawn: rlimit core reset to 0"
+	# nofile 65536 unless the hard limit here is lower (no CAP_SYS_RESOURCE):
+	# then the hard limit, and a warning says so.
+	hard=$(ulimit -Hn)
+	want=65536
+	[ "$hard" != unlimited ] && [ "$hard" -lt 65536 ] && want=$hard
+	is "$(awk '$1 == "nofile" { print $2 }' "$W/fake.out")" "$want" "spawn: rlimit nofile set ($want)"
+	oom=$(awk '$1 == "oom" { print $2 }' "$W/fake.out")
+	if [ "$oom" = -1000 ]; then
+		ok 0 "spawn: oom_score_adj -1000, as the unit's"
+	else
+		grep -q "oom_score_adj .*not -1000" "$W/err"
+		ok $? "spawn: oom_score_adj $oom, and the failure to set -1000 is logged"
+	fi
 fi
 
 # 6. Bad input and usage.

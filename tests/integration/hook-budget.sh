@@ -32,11 +32,18 @@ echo '{"ociVersion":"1.0.2","root":{"path":"/"},"mounts":[]}' >"$W/b/config.json
 state() { printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":%s,"bundle":"%s"}' "$1" "$2" "$W/b"; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# With systemd as PID 1 the hook starts a transient unit per mountpoint,
+# and its Restart=always brings a dead daemon back, where a spawned one
+# stays dead: each case starts with no unit, as it starts with no daemon.
+stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none"; }
+on_exit stop_units
+
 # timed NAME GREP ARGS...: run the hook on a fresh "container", check its
 # elapsed time and its message (GREP empty: no message expected).
 timed() {
 	name=$1 msg=$2
 	shift 2
+	stop_units
 	new_ns
 	t0=$(ms)
 	# Through a pipe, like runc: the time counts until its stderr closes.
@@ -53,6 +60,7 @@ timed() {
 exits() { # exits WANT NAME ARGS...: the hook's exit status is WANT
 	want=$1 name=$2
 	shift 2
+	stop_units
 	new_ns
 	state "$name" "$NS_PID" >"$W/state.json"
 	"$HOOK" createRuntime --record-dir "$RECORDS" "$@" <"$W/state.json" >/dev/null 2>&1
@@ -115,6 +123,7 @@ for c in /proc/[0-9]*/cmdline; do
 	p=${c#/proc/}
 	on_exit "kill ${p%/cmdline} 2>/dev/null"
 done
+on_exit stop_units # first: a unit's daemon would be restarted once killed
 # Only the note about limits a host without CAP_SYS_RESOURCE cannot set.
 is "$(grep -v "starting $ROOT/$B/procviewd: it runs with" "$W/err")" "" "dead-restart: no complaint"
 [ -f "$RECORDS/dead-restart" ]

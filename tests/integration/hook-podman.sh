@@ -18,7 +18,7 @@ MNT=$W/mnt
 mkdir -p "$MNT" "$W/hooks.d"
 on_exit "rm -rf '$W'"
 daemons_on() { ps -eo pid=,args= | awk -v want="$DAEMON -f $1" '{ p = $1; $1 = ""; sub(/^ /, "") } $0 == want { print p }'; }
-on_exit 'for p in $(daemons_on "$MNT"); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
+on_exit 'stop_hook_units "$MNT"; for p in $(daemons_on "$MNT"); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
 
 if ! podman image exists "$IMAGE" 2>/dev/null; then
 	sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs"

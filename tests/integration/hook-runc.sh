@@ -22,7 +22,8 @@ IDS=""
 on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
 MNTS=""
 # Daemons we caused are found by their private mountpoint, killed by pid.
-on_exit 'for m in $MNTS; do for p in $(daemons_on "$m"); do kill $p; done; done
+on_exit 'stop_hook_units $MNTS
+	for m in $MNTS; do for p in $(daemons_on "$m"); do kill $p; done; done
 	sleep 0.3
 	for m in $MNTS; do umount -l "$m/containers" 2>/dev/null; umount -l "$m" 2>/dev/null; done'
 daemons_on() { ps -eo pid=,args= | awk -v want="$DAEMON -f $1" '{ p = $1; $1 = ""; sub(/^ /, "") } $0 == want { print p }'; }
@@ -88,7 +89,11 @@ at_once() { # at_once N
 	wait
 	good=0
 	for i in $(seq "$1"); do
-		[ "$(field MemTotal par$1-$i)" = 65536 ] && [ "$(field cpus par$1-$i)" = 1 ] && good=$((good + 1))
+		if [ "$(field MemTotal par$1-$i)" = 65536 ] && [ "$(field cpus par$1-$i)" = 1 ]; then
+			good=$((good + 1))
+		else # why: the hook's own line, if it said one
+			grep -m2 -e procview -e MemTotal "$W/par$1-$i.out" | sed "s/^/# par$1-$i: /"
+		fi
 	done
 	is "$good" "$1" "$1 concurrent containers: all $1 see 64M and 1 CPU"
 	is "$(daemons_on "$MNT" | wc -l)" 1 "$1 concurrent hooks started exactly one daemon"

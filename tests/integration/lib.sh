@@ -212,4 +212,18 @@ wait_for() {
 	done
 	return 1
 }
+# hook_unit MNT: the transient unit procview-hook starts for MNT through
+# systemd (systemd as PID 1, a mountpoint other than the installed one).
+hook_unit() { echo "procview-$(printf %s "$1" | sha256sum | cut -c1-8).service"; }
+# stop_hook_units MNT...: stop those units. Their Restart=always brings a
+# killed daemon back, so tests stop them rather than kill their daemons.
+stop_hook_units() {
+	[ -d /run/systemd/system ] && [ $# -gt 0 ] || return 0
+	units=""
+	for m in "$@"; do units="$units $(hook_unit "$m")"; done
+	# One call each: systemctl is slow in an emulated guest.
+	systemctl stop $units >/dev/null 2>&1
+	systemctl reset-failed $units >/dev/null 2>&1
+	return 0
+}
 kv() { awk -v k="$1:" '$1 == k { print $2 }'; }

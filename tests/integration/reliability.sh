@@ -18,7 +18,7 @@ mkdir -p "$MNT"
 IDS=""
 on_exit "rm -rf '$W'"
 on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
-on_exit 'for p in $(daemons_on); do kill -9 $p 2>/dev/null; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null; umount -l "$MNT" 2>/dev/null; rm -f "/run/procview/daemon.$(echo "$MNT" | tr / _).pid"'
+on_exit 'stop_hook_units "$MNT"; for p in $(daemons_on); do kill -9 $p 2>/dev/null; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null; umount -l "$MNT" 2>/dev/null; rm -f "/run/procview/daemon.$(echo "$MNT" | tr / _).pid"'
 daemons_on() { ps -eo pid=,args= | awk -v m="$MNT" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
 PIDFILE=/run/procview/daemon.$(echo "$MNT" | tr / _).pid
 renderer() { sed -n 4p "$PIDFILE"; }

@@ -71,7 +71,7 @@ is "$(ls -A "$REC" | wc -l)" 0 "its record is gone after it exited"
 MNT2=$W/mnt2
 mkdir -p "$MNT2"
 conf "$MNT2"
-on_exit "for p in \$(pgrep -f 'procviewd.* $MNT2\$'); do kill \$p; done; sleep 0.3; umount -l '$MNT2/containers' 2>/dev/null; umount -l '$MNT2' 2>/dev/null"
+on_exit "stop_hook_units '$MNT2'; for p in \$(pgrep -f 'procviewd.* $MNT2\$'); do kill \$p; done; sleep 0.3; umount -l '$MNT2/containers' 2>/dev/null; umount -l '$MNT2' 2>/dev/null"
 # Detached, so the daemon's parent can be seen while the container runs.
 ID=pvt-$$-spawn
 t0=$(date +%s%N)

@@ -23,7 +23,7 @@ SOCK=$W/sc.sock
 mkdir -p "$MNT" "$W/hooks.d"
 on_exit "rm -rf '$W'"
 daemons() { ps -eo pid=,args= | awk -v m="$MNT" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
-on_exit 'for p in $(daemons); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
+on_exit 'stop_hook_units "$MNT"; for p in $(daemons); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
 
 sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs"
 cp "$ROOT/$B/probe/sysinfo-glibc" "$ROOT/$B/probe/sysinfo-musl" "$W/rootfs/bin/"

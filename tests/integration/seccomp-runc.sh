@@ -29,7 +29,7 @@ on_exit "rm -rf '$W'"
 IDS=""
 on_exit 'for id in $IDS; do $RUNC delete -f $id >/dev/null 2>&1; done'
 daemons() { ps -eo pid=,args= | awk -v m="$MNT" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
-on_exit 'for p in $(daemons); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
+on_exit 'stop_hook_units "$MNT"; for p in $(daemons); do kill $p; done; sleep 0.3; umount -l "$MNT/containers" 2>/dev/null; umount -l "$MNT" 2>/dev/null'
 
 "$ROOT/$B/procview" seccomp --oci --socket "$SOCK" >"$W/seccomp.json"
 ok $? "procview seccomp --oci"

@@ -107,7 +107,7 @@ static void test_argv(void)
 	   "argv: transient");
 	is_str(joined(argv),
 	       "systemd-run --unit=procview --description=procview (started by procview-hook) "
-	       "--no-block --collect --property=Type=notify --property=NotifyAccess=all "
+	       "--quiet --no-block --collect --property=Type=notify --property=NotifyAccess=all "
 	       "--property=KillMode=process --property=OOMScoreAdjust=-1000 "
 	       "--property=Restart=always --property=RestartSec=1 -- /usr/bin/procviewd -f "
 	       "/var/lib/procview",
@@ -124,9 +124,59 @@ static void test_argv(void)
 	   "argv: spawn has no command");
 }
 
+static void test_unit(void)
+{
+	char root[] = "/tmp/pv-test-hook.XXXXXX", name[64], path[512];
+	struct daemon_opts o = { .mountpoint = "/var/lib/procview",
+				 .daemon_path = "/usr/bin/procviewd",
+				 .unit_paths = true };
+	char *argv[32], buf[4096];
+	FILE *f;
+
+	daemon_unit_name(&o, START_TRANSIENT, name, sizeof(name));
+	is_str(name, "procview.service", "unit: the installed paths' transient unit is procview.service");
+	o.unit_paths = false;
+	o.mountpoint = "/srv/pv";
+	daemon_unit_name(&o, START_TRANSIENT, name, sizeof(name));
+	daemon_start_argv(&o, START_TRANSIENT, argv, 32, buf, sizeof(buf));
+	ok(strncmp(name, argv[1] + 7, 17) == 0 && strcmp(name + 17, ".service") == 0,
+	   "unit: the name systemd-run gets, with .service (%s, %s)", name, argv[1]);
+	daemon_unit_name(&o, START_UNIT, name, sizeof(name));
+	is_str(name, "procview.service", "unit: START_UNIT is always procview.service");
+
+	if (!mkdtemp(root)) {
+		ok(0, "unit: mkdtemp");
+		return;
+	}
+	o.root = root;
+	ok(daemon_unit_running(&o, "procview.service") == 0, "unit: no cgroup yet: not running");
+	mkdirs(root, "/sys/fs/cgroup/system.slice/procview.service");
+	touch(root, "/sys/fs/cgroup/system.slice/procview.service/cgroup.procs");
+	ok(daemon_unit_running(&o, "procview.service") == 0, "unit: empty cgroup: not running");
+	snprintf(path, sizeof(path), "%s/sys/fs/cgroup/system.slice/procview.service/cgroup.procs", root);
+	f = fopen(path, "we");
+	if (f) {
+		fputs("4242\n", f);
+		fclose(f);
+	}
+	ok(daemon_unit_running(&o, "procview.service") == 1, "unit: a process in its cgroup: running");
+	ok(daemon_unit_running(&o, "procview-0000.service") == 0, "unit: another unit's cgroup: not running");
+	mkdirs(root, "/sys/fs/cgroup/unified/system.slice/procview-0000.service");
+	snprintf(path, sizeof(path),
+		 "%s/sys/fs/cgroup/unified/system.slice/procview-0000.service/cgroup.procs", root);
+	f = fopen(path, "we");
+	if (f) {
+		fputs("7\n", f);
+		fclose(f);
+	}
+	ok(daemon_unit_running(&o, "procview-0000.service") == 1, "unit: hybrid: found in the unified tree");
+	nftw(root, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	test_plan();
 	test_argv();
+	test_unit();
 	return done_testing();
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-vm, inside the guest (systemd PID 1, pure cgroup v2), run by
-# procview-vm.service from the 9p share: build procview from /share/src,
-# install it with PREFIX=/usr, run the operator tests, then its test suite.
+# procview-vm.service from the 9p share: install procview from /share/src
+# (built by run.sh in a chroot of this guest's tree; built here if not)
+# with PREFIX=/usr, run the operator tests, then its test suite.
 # Everything goes to /share/out/log; the counts to /share/out/summary and
 # the exit code to /share/out/rc, which the host waits for.
 OUT=/share/out
@@ -33,6 +34,7 @@ echo "cgroup: $(stat -fc %T /sys/fs/cgroup), controllers: $(cat /sys/fs/cgroup/c
 echo "subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "runtimes: crun $(crun --version | awk 'NR == 1 { print $3 }'), runc $(runc --version | awk 'NR == 1 { print $3 }'), podman $(podman --version | awk '{ print $3 }')"
 echo "system state: $(systemctl is-system-running)"
+echo "booted in $(cut -d' ' -f1 /proc/uptime) s (guest clock)"
 if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	echo "not ok - the guest is not on pure cgroup v2"
 	fail=1
@@ -44,14 +46,20 @@ rm -rf "$SRC"
 cp -a /share/src "$SRC"
 cd "$SRC" || finish
 # Built once for /usr: the operator tests need the installed paths, and the
-# suite passes its binaries' paths explicitly.
-stamp "build and make install PREFIX=/usr"
+# suite passes its binaries' paths explicitly. With the host's build in
+# build/, make finds everything up to date and only installs.
+if [ -x build/procviewd ]; then
+	stamp "make install PREFIX=/usr (built by the host in this guest's tree)"
+else
+	stamp "build and make install PREFIX=/usr"
+fi
 if ! make -j"$(nproc)" PREFIX=/usr all tests install >/root/build.log 2>&1; then
 	tail -30 /root/build.log
 	echo "not ok - make PREFIX=/usr all tests install"
 	fail=1
 	finish
 fi
+echo "compiled here: $(grep -c '^cc ' /root/build.log) cc commands"
 
 # The operator tests first: they are what only this guest can check.
 stamp "operator tests (tests/vm/operator.sh)"
@@ -69,8 +77,14 @@ echo "operator.sh: $((p - s)) passed, $f failed, $s skipped"
 
 # The project's own suite, as `make check` runs it (its deps step is not
 # needed: the image has every package, and there is no network).
-stamp "test suite (tests/run.sh) on cgroup v2"
-B=build sh tests/run.sh 2>&1 | tee /root/suite.log
-add_counts /root/suite.log
+PV_TESTS=""
+[ -f /share/env ] && . /share/env
+if [ "$PV_TESTS" = none ]; then
+	stamp "test suite not run (PROCVIEW_VM_TESTS=none)"
+else
+	stamp "test suite (tests/run.sh${PV_TESTS:+, TESTS=$PV_TESTS}) on cgroup v2"
+	TESTS=$PV_TESTS TIMES=1 KEEP_OUT=$OUT/failed B=build sh tests/run.sh 2>&1 | tee /root/suite.log
+	add_counts /root/suite.log
+fi
 stamp "done"
 finish

@@ -7,6 +7,10 @@
 #   PROCVIEW_VM_CACHE    image cache (default /var/cache/procview-vm)
 #   PROCVIEW_VM_TIMEOUT  seconds the guest may take (default 2700: CI has 90 min)
 #   PROCVIEW_VM_KEEP=1   keep the share directory (results, console log)
+#   PROCVIEW_VM_TESTS    suite tests to run in the guest, as run.sh's TESTS
+#                        (default: all; "none": the operator tests only)
+#   PROCVIEW_VM_GUEST_BUILD=1  compile in the guest (about 7 min emulated)
+#                        instead of in a chroot of the guest's own tree here
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -48,6 +52,27 @@ else
 		tar -C "$share/src" -xf -
 fi
 cp "$here/guest.sh" "$share/guest.sh"
+printf "PV_TESTS='%s'\n" "${PROCVIEW_VM_TESTS:-}" >"$share/env"
+
+# Compile here, natively, in the image's own root tree (chroot): the
+# guest's compiler, headers and libraries, so the binaries are the ones
+# the guest would build; the guest then only installs and tests them.
+if [ -z "${PROCVIEW_VM_GUEST_BUILD:-}" ]; then
+	say "building in the guest's tree (chroot $img/root)"
+	mkdir -p "$img/root/build-src"
+	if ! unshare -m sh -c "
+		mount --bind '$share/src' '$img/root/build-src' &&
+		mount -t proc proc '$img/root/proc' &&
+		mount --rbind /dev '$img/root/dev' &&
+		mount -t tmpfs tmpfs '$img/root/tmp' &&
+		exec chroot '$img/root' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+			make -C /build-src -j$(nproc) B=build PREFIX=/usr all tests" \
+		>"$share/out/build.log" 2>&1; then
+		tail -30 "$share/out/build.log" | sed 's/^/    /'
+		fail_out "the build failed (log: $share/out/build.log)"
+	fi
+fi
+t_build=$(date +%s)
 
 # no_timer_check: on a loaded host the emulated clock is so slow that the
 # kernel's IO-APIC timer check fails and panics; panic=1 then ends QEMU.
@@ -55,7 +80,8 @@ say "booting the guest (TCG, results in $share/out)"
 : >"$share/out/log"
 tail -n +1 -f "$share/out/log" 2>/dev/null &
 tailer=$!
-timeout -k 10 "$timeout" qemu-system-x86_64 \
+# -nodefaults: no CD-ROM, VGA or NIC to probe at boot.
+timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults \
 	-machine q35 -accel tcg,thread=multi -cpu max -smp "${PROCVIEW_VM_CPUS:-3}" -m 4G \
 	-display none -monitor none -serial "file:$share/out/console" -no-reboot \
 	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
@@ -75,7 +101,7 @@ sleep 1
 kill "$tailer" 2>/dev/null
 wait "$tailer" 2>/dev/null
 t_end=$(date +%s)
-say "image $((t_img - t0)) s, guest $((t_end - t_img)) s, total $((t_end - t0)) s"
+say "image $((t_img - t0)) s, build $((t_build - t_img)) s, guest $((t_end - t_build)) s, total $((t_end - t0)) s"
 if [ ! -f "$share/out/rc" ]; then
 	[ "$qrc" = 124 ] && say "QEMU ran past $timeout s and was stopped"
 	say "the guest never reported; its console ends with:"
