@@ -58,7 +58,9 @@ state() { # state ID PID BUNDLE [ANNOTATIONS-JSON]
 
 hook() { "$HOOK" "$@" --mountpoint "$MNT" --no-start --record-dir "$RECORDS"; }
 in_ns() { nsenter -t "$1" -m "$@"; }
-host_mounts() { wc -l </proc/self/mountinfo; }
+# Host mounts from or onto this test's files (other suites may mount and
+# unmount elsewhere at the same time).
+host_mounts() { awk -v w="${W##*/}" 'index($4, w) || index($5, w)' /proc/self/mountinfo | wc -l; }
 
 # 1. The normal case: the whole set lands inside, read-only, and nowhere else.
 new_ns
