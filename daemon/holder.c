@@ -25,6 +25,7 @@
 #include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -44,7 +45,26 @@ struct holder {
 	int64_t ready_ms, respawn_at; /* ready_ms: 0 until the renderer says READY */
 	unsigned quick_deaths;
 	bool resend_warned;
+	bool resends; /* the kernel has FUSE_NOTIFY_RESEND */
+	bool lost;    /* stopped because a renderer died without it */
 };
+
+/* FUSE_NOTIFY_RESEND came with Linux 6.9. Without it, what a dead renderer
+ * had read is lost and its readers wait forever (seen on 6.1 in check-vm),
+ * so the handles must not outlive the renderer there. PROCVIEW_NO_RESEND=1
+ * takes that path on any kernel (tests). */
+static bool kernel_resends(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	const char *e = getenv("PROCVIEW_NO_RESEND");
+
+	if (e && *e && strcmp(e, "0") != 0)
+		return false;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 9);
+}
 
 static int64_t monotonic_ms(void)
 {
@@ -322,6 +342,15 @@ static void renderer_died(struct holder *h, int status)
 		h->respawn_at = -1; /* unmounted from outside: shut down */
 		return;
 	}
+	if (!h->resends) {
+		/* Closing every handle ends the dead renderer's requests with
+		 * ENOTCONN; a restarted daemon heals the containers. */
+		log_msg(LOG_ERR, "renderer died and this kernel cannot resend the reads it held "
+			"(FUSE_NOTIFY_RESEND needs Linux 6.9): stopping, so that they fail instead of hanging");
+		h->lost = true;
+		h->respawn_at = -1;
+		return;
+	}
 	resend(h);
 	h->quick_deaths = lived < QUICK_DEATH_MS ? h->quick_deaths + 1 : 0;
 	/* The first death restarts at once; a crash loop backs off. */
@@ -432,6 +461,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 	int handoff = -1, r;
 	sigset_t sigs;
 
+	h->resends = kernel_resends();
 	for (int i = 0; i < HANDLES; i++)
 		h->h[i] = adopted ? adopted[i] : -1;
 	{
@@ -474,7 +504,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 			holder_sc_listen(&h->sc, o->seccomp_socket, false);
 		r = start_adopted(h, 0, msg, sizeof(msg));
 		log_msg(LOG_INFO, "took the mounts back from systemd's fd store");
-	} else if (old_pid > 0 && (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
+	} else if (old_pid > 0 && h->resends && (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
 		r = start_adopted(h, 0, msg, sizeof(msg));
 		/* Our renderer answers now: take the notify fds over while the
 		 * old daemon still answers what it has received. */
@@ -490,8 +520,8 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		old_pid = 0;
 	} else {
 		if (old_pid > 0)
-			log_msg(LOG_INFO, "pid %d takes no handoff (%s): mounting over it",
-				(int)old_pid, strerror(-handoff));
+			log_msg(LOG_INFO, "pid %d takes no handoff (%s): mounting over it", (int)old_pid,
+				h->resends ? strerror(-handoff) : "this kernel cannot resend its renderer's reads");
 		if (o->seccomp_socket)
 			holder_sc_listen(&h->sc, o->seccomp_socket, old_pid > 0);
 		r = start_fresh(h, old_pid, msg, sizeof(msg));
@@ -510,7 +540,10 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		log_msg(LOG_WARNING, "no handoff socket (%s): --replace will remount",
 			strerror(-h->lsock));
 	pidfile_write(o->mountpoint, h->renderer);
-	fdstore_push(h->h);
+	/* Kept by systemd across our death only where a new holder can
+	 * resend what our renderer held. */
+	if (h->resends)
+		fdstore_push(h->h);
 	snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%d", (int)getpid());
 	notify_systemd(msg);
 	log_msg(LOG_INFO, "serving %s (holder pid %d, renderer pid %d)", o->mountpoint,
@@ -536,5 +569,5 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 	close(h->sigfd);
 	if (h->lsock >= 0)
 		close(h->lsock);
-	return 0;
+	return h->lost ? 1 : 0;
 }

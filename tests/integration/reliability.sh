@@ -315,4 +315,30 @@ ok $? "SIGTERM stops the daemon"
 ! grep -q "Sanitizer" "$W/d4.log"
 ok $? "no sanitizer report from the daemon$( grep -m1 Sanitizer "$W/d4.log" | sed 's/^/: /')" ||
 	sed -n '/Sanitizer/,$p' "$W/d4.log" | head -60 | sed 's/^/# /'
+# 6. A kernel without FUSE_NOTIFY_RESEND (before 6.9; PROCVIEW_NO_RESEND=1
+# takes that path here): a renderer's death must end its reads, never leave
+# them waiting (on 6.1 they hung in D state), so the daemon stops.
+M6=$W/noresend
+mkdir -p "$M6"
+PROCVIEW_NO_RESEND=1 "$DAEMON" -f --no-seccomp --record-dir "$W/rec6" "$M6" >"$W/d6.log" 2>&1 &
+H6=$!
+wait_for 30 sh -c "grep -q serving '$W/d6.log'"
+R6=$(sed -n 4p "$(ls /run/procview/daemon.*noresend*.pid 2>/dev/null | grep "${W##*/}" | head -1)" 2>/dev/null)
+for j in 1 2 3; do
+	( for _ in $(seq 200); do timeout 5 cat "$M6/proc/meminfo" >/dev/null 2>&1; echo $?; done >"$W/nr$j" ) &
+done
+sleep 0.5
+[ -n "$R6" ] && kill -9 "$R6"
+if wait_for 30 sh -c "! kill -0 $H6 2>/dev/null"; then
+	wait "$H6"
+	rc6=$?
+else
+	rc6="still running"
+	kill -TERM "$H6"
+fi
+is "$rc6" 1 "no RESEND: the holder stops (exit 1) when its renderer dies"
+grep -q "cannot resend" "$W/d6.log"
+ok $? "and says why ($(grep -m1 -o 'renderer died.*Linux 6.9)' "$W/d6.log"))"
+for j in 1 2 3; do wait_for 60 sh -c "[ \$(wc -l <'$W/nr$j') -ge 200 ]"; done
+is "$(cat "$W"/nr* | grep -c '^124$')" 0 "no RESEND: no read left waiting (600 reads across the kill)"
 done_testing
