@@ -1,4 +1,5 @@
 #include "runstate.h"
+#include "fdpass.h"
 #include "fileio.h"
 #include "util.h"
 
@@ -113,34 +114,20 @@ void notify_systemd_fds(const char *msg, const int *fds, size_t nfds)
 {
 	const char *sock = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} u;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
-	struct msghdr mh = { .msg_name = &sa, .msg_iov = &iov, .msg_iovlen = 1 };
 	_cleanup_close_ int fd = -1;
 	size_t len;
 
-	if (!sock || !*sock || strlen(sock) >= sizeof(sa.sun_path) || nfds > 8)
+	if (!sock || !*sock || strlen(sock) >= sizeof(sa.sun_path) || nfds > FDPASS_MAX)
 		return;
 	len = strlen(sock);
 	memcpy(sa.sun_path, sock, len);
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract socket */
-	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-	if (nfds) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		u.h.cmsg_level = SOL_SOCKET;
-		u.h.cmsg_type = SCM_RIGHTS;
-		u.h.cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(&u.h), fds, sizeof(int) * nfds);
-	}
+	/* A connected datagram socket: fd_send's sendmsg needs no name. */
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0)
-		(void)sendmsg(fd, &mh, MSG_NOSIGNAL);
+	if (fd >= 0 &&
+	    connect(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) == 0)
+		(void)fd_send(fd, msg, strlen(msg), fds, nfds);
 }
 
 void notify_systemd(const char *msg)
