@@ -5,6 +5,7 @@
  * loop over a signalfd, the renderer's control socket and the handoff
  * socket. */
 #include "conn.h"
+#include "fuse_relay.h"
 #include "holder_sc.h"
 #include "fdpass.h"
 #include "split.h"
@@ -33,6 +34,7 @@
 #define HEAL_TIMEOUT_MS 60000 /* a fresh start heals every recorded container */
 #define QUICK_DEATH_MS 1000   /* dying sooner after READY counts toward backoff */
 #define BACKOFF_MAX_MS 2000
+#define DRAIN_MS 2000	      /* a handoff waits this long for our renderer's answers */
 
 struct holder {
 	const struct daemon_opts *o;
@@ -41,6 +43,7 @@ struct holder {
 	int sigfd, lsock, ctl, report;
 	char **rargv; /* the renderer's command line: ours, another argv[0] */
 	struct holder_sc sc; /* the seccomp notify fds (holder_sc.h) */
+	struct fuse_relay *relay; /* without RESEND: we read /dev/fuse (fuse_relay.h) */
 	pid_t renderer;
 	int64_t ready_ms, respawn_at; /* ready_ms: 0 until the renderer says READY */
 	unsigned quick_deaths;
@@ -51,8 +54,9 @@ struct holder {
 
 /* FUSE_NOTIFY_RESEND came with Linux 6.9. Without it, what a dead renderer
  * had read is lost and its readers wait forever (seen on 6.1 in check-vm),
- * so the handles must not outlive the renderer there. PROCVIEW_NO_RESEND=1
- * takes that path on any kernel (tests). */
+ * so there the renderer never reads /dev/fuse: the holder relays every
+ * request (fuse_relay.h). PROCVIEW_NO_RESEND=1 takes that path on any
+ * kernel (tests). */
 static bool kernel_resends(void)
 {
 	struct utsname u;
@@ -107,6 +111,16 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 	int sp[2], r = 0;
 	pid_t pid, self = getpid();
 
+	/* Relayed: the renderer gets a channel, never the /dev/fuse fd. */
+	for (int i = 0; i < LEDGER_CONNS && h->relay; i++) {
+		keep[2 + i] = -1;
+		if (h->h[i] >= 0 && !r) {
+			keep[2 + i] = fuse_relay_channel(h->relay, i);
+			if (keep[2 + i] < 0)
+				r = keep[2 + i];
+		}
+	}
+
 	for (int i = 0; i < SC_RELAY_CHANNELS; i++) {
 		sc[i][0] = sc[i][1] = -1;
 		if (h->sc.relay && !r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sc[i]) < 0)
@@ -155,12 +169,18 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 		}
 		sc_relay_attach(h->sc.relay, mine);
 	}
+	for (int i = 0; i < LEDGER_CONNS && h->relay; i++)
+		if (keep[2 + i] >= 0)
+			close(keep[2 + i]);
 	return 0;
 fail_sc:
 	for (int i = 0; i < SC_RELAY_CHANNELS; i++)
 		for (int k = 0; k < 2; k++)
 			if (sc[i][k] >= 0)
 				close(sc[i][k]);
+	for (int i = 0; i < LEDGER_CONNS && h->relay; i++)
+		if (keep[2 + i] >= 0)
+			close(keep[2 + i]);
 	return r;
 }
 
@@ -205,6 +225,19 @@ static void kill_renderer(void *data)
 	}
 }
 
+/* handoff_serve's last step before the new holder alone serves: with a
+ * relay, our renderer first answers what we took from the kernel. */
+static void hand_over(void *data)
+{
+	struct holder *h = data;
+	int failed = h->relay ? fuse_relay_drain(h->relay, DRAIN_MS) : 0;
+
+	if (failed)
+		log_msg(LOG_WARNING, "handoff: %d requests unanswered after %d ms failed with EIO",
+			failed, DRAIN_MS);
+	kill_renderer(h);
+}
+
 static void stop_renderer(struct holder *h)
 {
 	if (h->renderer <= 0)
@@ -246,8 +279,20 @@ static void report(struct holder *h, const char *msg)
 	}
 }
 
+/* Before our fds close: a relayed request nobody will answer fails now
+ * rather than hang (another daemon may keep the connection open). */
+static void relay_stop(struct holder *h)
+{
+	if (h->relay) {
+		(void)fuse_relay_drain(h->relay, 0);
+		fuse_relay_free(h->relay);
+		h->relay = NULL;
+	}
+}
+
 static void close_handles(struct holder *h)
 {
+	relay_stop(h);
 	for (int i = 0; i < HANDLES; i++)
 		if (h->h[i] >= 0) {
 			close(h->h[i]);
@@ -276,6 +321,10 @@ static int start_fresh(struct holder *h, pid_t replace_pid, char *msg, size_t si
 		snprintf(msg, size, "cannot mount on %s (is /dev/fuse usable?)", h->o->mountpoint);
 		return -1;
 	}
+	if (h->relay && (r = fuse_relay_add(h->relay, CONN_READER, h->h[CONN_READER])) < 0) {
+		snprintf(msg, size, "fuse relay: %s", strerror(-r));
+		goto fail;
+	}
 	/* Replacing a daemon without handoff: it is told to go once ours has
 	 * healed. */
 	r = spawn(h, 0, replace_pid);
@@ -294,8 +343,14 @@ static int start_fresh(struct holder *h, pid_t replace_pid, char *msg, size_t si
 	}
 	{
 		struct ctl_msg m = { .type = CTL_CONN, .conn = CONN_CONTAINERS, .flags = CTL_HEAL };
+		_cleanup_close_ int chan = -1;
+		int fd = h->h[CONN_CONTAINERS];
 
-		r = fd_send(h->ctl, &m, sizeof(m), &h->h[CONN_CONTAINERS], 1);
+		if (h->relay) {
+			r = fuse_relay_add(h->relay, CONN_CONTAINERS, fd);
+			fd = chan = r < 0 ? r : fuse_relay_channel(h->relay, CONN_CONTAINERS);
+		}
+		r = fd < 0 ? fd : fd_send(h->ctl, &m, sizeof(m), &fd, 1);
 	}
 	if (r == 0)
 		r = wait_for(h, CTL_READY, -1, HEAL_TIMEOUT_MS);
@@ -342,7 +397,7 @@ static void renderer_died(struct holder *h, int status)
 		h->respawn_at = -1; /* unmounted from outside: shut down */
 		return;
 	}
-	if (!h->resends) {
+	if (!h->resends && !h->relay) {
 		/* Closing every handle ends the dead renderer's requests with
 		 * ENOTCONN; a restarted daemon heals the containers. */
 		log_msg(LOG_ERR, "renderer died and this kernel cannot resend the reads it held "
@@ -351,7 +406,15 @@ static void renderer_died(struct holder *h, int status)
 		h->respawn_at = -1;
 		return;
 	}
-	resend(h);
+	if (h->relay) {
+		struct fuse_relay_stats st;
+
+		fuse_relay_get_stats(h->relay, &st);
+		log_msg(LOG_INFO, "fuse relay: %lu requests, %lu sent again, %lu failed so far",
+			st.requests, st.resent, st.failed);
+	} else {
+		resend(h);
+	}
 	h->quick_deaths = lived < QUICK_DEATH_MS ? h->quick_deaths + 1 : 0;
 	/* The first death restarts at once; a crash loop backs off. */
 	if (h->quick_deaths > 1)
@@ -388,7 +451,7 @@ static int on_signal(struct holder *h)
 
 		log_msg(LOG_INFO, "replaced by a newer procviewd; exiting");
 		nanosleep(&grace, NULL);
-		kill_renderer(h);
+		hand_over(h);
 		return RUN_HANDED_OVER;
 	}
 	case SIGHUP:
@@ -444,7 +507,7 @@ static int loop(struct holder *h)
 		if (h->ctl >= 0 && p[1].revents && p[1].fd == h->ctl)
 			on_ctl(h);
 		if (h->lsock >= 0 && p[2].revents) {
-			r = handoff_serve(h->lsock, h->h, kill_renderer, h);
+			r = handoff_serve(h->lsock, h->h, hand_over, h);
 			if (r == 1) {
 				log_msg(LOG_INFO, "handed over %s; exiting", h->o->mountpoint);
 				return RUN_HANDED_OVER;
@@ -493,19 +556,34 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		return 1;
 	}
 
+	/* After the signal mask: its thread must not take our SIGCHLD. */
+	if (!h->resends && !adopted) {
+		r = fuse_relay_new(&h->relay);
+		if (r < 0)
+			log_msg(LOG_WARNING, "no fuse relay (%s): a renderer's death will unmount",
+				strerror(-r));
+	}
 	/* Before any renderer starts: each gets its channels at spawn. */
 	if (o->seccomp_socket)
 		h->sc.relay = sc_relay_new();
 	if (adopted) {
 		/* systemd kept the handles across our restart: the requests
 		 * our dead renderer held go back to the queue. */
-		resend(h);
+		if (h->resends)
+			resend(h);
 		if (o->seccomp_socket)
 			holder_sc_listen(&h->sc, o->seccomp_socket, false);
 		r = start_adopted(h, 0, msg, sizeof(msg));
 		log_msg(LOG_INFO, "took the mounts back from systemd's fd store");
-	} else if (old_pid > 0 && h->resends && (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
-		r = start_adopted(h, 0, msg, sizeof(msg));
+	} else if (old_pid > 0 && (h->resends || h->relay) &&
+		   (handoff = handoff_begin(o->mountpoint, h->h)) >= 0) {
+		r = 0;
+		for (int i = 0; i < LEDGER_CONNS && h->relay && r == 0; i++)
+			r = fuse_relay_add(h->relay, i, h->h[i]);
+		if (r < 0)
+			snprintf(msg, sizeof(msg), "fuse relay: %s", strerror(-r));
+		else
+			r = start_adopted(h, 0, msg, sizeof(msg));
 		/* Our renderer answers now: take the notify fds over while the
 		 * old daemon still answers what it has received. */
 		if (r == 0 && o->seccomp_socket)
@@ -515,13 +593,13 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		close(handoff);
 		if (r < 0)
 			close_handles(h); /* the old daemon carries on */
-		else
+		else if (h->resends)
 			resend(h); /* what its renderer held when killed */
 		old_pid = 0;
 	} else {
 		if (old_pid > 0)
 			log_msg(LOG_INFO, "pid %d takes no handoff (%s): mounting over it", (int)old_pid,
-				h->resends ? strerror(-handoff) : "this kernel cannot resend its renderer's reads");
+				h->resends || h->relay ? strerror(-handoff) : "this kernel cannot resend its renderer's reads");
 		if (o->seccomp_socket)
 			holder_sc_listen(&h->sc, o->seccomp_socket, old_pid > 0);
 		r = start_fresh(h, old_pid, msg, sizeof(msg));
@@ -530,6 +608,7 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 		log_msg(LOG_ERR, "%s", msg);
 		report(h, msg);
 		holder_sc_stop(&h->sc);
+		relay_stop(h);
 		free(h->rargv);
 		return 1;
 	}
@@ -553,8 +632,10 @@ int holder_run(const struct daemon_opts *o, int report_fd, pid_t old_pid, const 
 	r = loop(h);
 	free(h->rargv);
 	holder_sc_stop(&h->sc);
-	if (r == RUN_HANDED_OVER)
+	if (r == RUN_HANDED_OVER) {
+		relay_stop(h); /* drained already: nothing of ours is in flight */
 		return 0; /* the mounts, pid file and socket are the new daemon's */
+	}
 	stop_renderer(h);
 	fdstore_drop();
 	unmount_all(h);

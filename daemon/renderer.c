@@ -166,8 +166,13 @@ void renderer_main(const struct daemon_opts *o, const struct renderer_start *rs)
 		}
 	}
 
-	for (int i = 0; i < LEDGER_CONNS; i++)
+	/* Ours alone: the heal workers we fork must not keep a relay
+	 * channel (or /dev/fuse) open past our death, nor exec with it. */
+	for (int i = 0; i < LEDGER_CONNS; i++) {
 		conn[i] = rs->conn[i];
+		if (conn[i] >= 0)
+			(void)fcntl(conn[i], F_SETFD, FD_CLOEXEC);
+	}
 	while (serving < LEDGER_CONNS) {
 		for (int i = 0; i < LEDGER_CONNS; i++) {
 			if (conn[i] < 0 || loops[i].running)
