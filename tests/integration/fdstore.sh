@@ -78,6 +78,28 @@ PY
 python3 "$W/manager.py" "$ROOT/$B/procviewd" "$MNT" "$W" &
 SM=$!
 for _ in $(seq 100); do grep -q "^ready" "$W/manager.log" 2>/dev/null && break; sleep 0.1; done
+
+# Before Linux 6.9 (no FUSE_NOTIFY_RESEND) what a killed holder had read
+# would wait forever on a connection the store kept alive: nothing is
+# pushed, and a restart mounts afresh.
+kernel=$(uname -r)
+major=${kernel%%.*} minor=${kernel#*.}
+minor=${minor%%[!0-9]*}
+# PROCVIEW_NO_RESEND=1 takes that path on any kernel.
+if [ -n "${PROCVIEW_NO_RESEND:-}" ] || [ "$major" -lt 6 ] || { [ "$major" = 6 ] && [ "$minor" -lt 9 ]; }; then
+	grep -q "^ready .*, store \[\]" "$W/manager.log"
+	ok $? "no FUSE_NOTIFY_RESEND (Linux $kernel${PROCVIEW_NO_RESEND:+, PROCVIEW_NO_RESEND set}): the holder pushes nothing ($(grep ^ready "$W/manager.log"))"
+	holder=$(sed -n 1p "/run/procview/daemon.$(echo "$MNT" | tr / _).pid")
+	kill -9 "$holder"
+	sleep 0.3
+	touch "$W/restart"
+	wait_for 60 sh -c "grep -q MemTotal '$MNT/proc/meminfo' 2>/dev/null && [ \"\$(sed -n 1p /run/procview/daemon.$(echo "$MNT" | tr / _).pid)\" != $holder ]"
+	ok $? "after kill -9 of the holder the restarted daemon mounts afresh and serves"
+	grep -q "started .* with 0 fds" "$W/manager.log" && ! grep -q "fd store" "$W/daemon.log"
+	ok $? "... with no fds from the store"
+	done_testing
+	exit
+fi
 grep -q "store \['procview-containers', 'procview-ledger', 'procview-reader'\]" "$W/manager.log"
 ok $? "the holder pushes its three handles into the fd store ($(grep ^ready "$W/manager.log"))"
 
