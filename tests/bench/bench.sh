@@ -24,6 +24,8 @@ cleanup() {
 	sleep 0.3
 	umount -l "$MNT/containers" 2>/dev/null
 	umount -l "$MNT" 2>/dev/null
+	umount -l "$W/mnt-relay/containers" 2>/dev/null
+	umount -l "$W/mnt-relay" 2>/dev/null
 	umount -l "$LXMNT" 2>/dev/null
 	for d in /sys/fs/cgroup/*/pvbench; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
 	rm -rf "$W"
@@ -115,6 +117,18 @@ for mode in hot sampled; do
 	[ $HAVE_LXCFS = 1 ] && measure lxcfs $mode $(for f in $FILES; do path_of lxcfs $f; done)
 	[ -x "$B/procview-hook" ] && ct_measure $mode
 done
+
+# Kernels before 6.9 (no FUSE_NOTIFY_RESEND): the holder relays every
+# request to the renderer (PROCVIEW_NO_RESEND=1 takes that path here), one
+# more hop than the direct per-reader reads just measured.
+RMNT="$W/mnt-relay"
+mkdir -p "$RMNT"
+PROCVIEW_NO_RESEND=1 "$B/procviewd" -f --no-seccomp --record-dir "$W/rec-relay" "$RMNT" >"$W/relay.log" 2>&1 &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -f "$RMNT/proc/meminfo" ] && break; sleep 0.05; done
+echo "measuring the no-RESEND relay (hot)..."
+measure relayed hot "$RMNT/proc/meminfo" "$RMNT/proc/stat"
+measure reader hot "$MNT/proc/meminfo" "$MNT/proc/stat"
 
 # sysinfo(2): native, then answered by procviewd through a seccomp notify
 # fd, in the same process (the 256M cgroup r0); and the CONTINUE path of a

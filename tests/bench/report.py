@@ -68,6 +68,12 @@ def main(path):
     if sn and sv:
         print(f"sysinfo(2), median µs per call over 5 runs of 20,000: native {sn}, answered by procviewd "
               f"(256M cgroup) {sv}, handed back to the kernel (root cgroups, CONTINUE) {scont or '-'}")
+    for f in ("meminfo", "stat"):
+        rl = extra.get(("relayed", f, "hot"))
+        dr = lat.get((f, "hot"), {}).get("reader")
+        if rl and dr:
+            print(f"per-reader {f} (hot) through the no-RESEND relay: {float(rl):.1f} µs, direct "
+                  f"{dr:.1f} µs ({float(rl) / dr:.2f}x)")
     sc = {m: float(v) for (k, f, m), v in extra.items() if k == "scale"}
     if sc:
         s = ", ".join(f"{m} cgroups {v:.1f} µs" for m, v in sorted(sc.items(), key=lambda x: int(x[0])))
