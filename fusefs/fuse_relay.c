@@ -54,6 +54,7 @@ struct fuse_relay {
 	bool quiet;	     /* drained: never read the kernel again */
 	int64_t drain_until; /* 0: not draining */
 	bool drained;
+	bool done; /* the thread has returned */
 	int drain_failed;
 	struct fuse_relay_stats st;
 	bool warned_write;
@@ -200,7 +201,7 @@ static void channel_lost(struct fuse_relay *r, struct rconn *c)
 		q->sent = false;
 		c->unsent++;
 		if (q->tries >= FUSE_RELAY_MAX_TRIES) {
-			log_msg(LOG_ERR, "fuse relay: request %u was in flight at %u renderer deaths; failing it with EIO",
+			log_msg(LOG_ERR, "fuse relay: a request (opcode %u) was in flight at %u renderer deaths; failing it with EIO",
 				q->opcode, q->tries);
 			fail_req(r, c, q, EIO);
 		}
@@ -361,6 +362,11 @@ static void *relay_main(void *arg)
 		if (draining)
 			drain_check(r);
 	}
+	/* Nobody may wait on a drain this thread will never finish. */
+	pthread_mutex_lock(&r->lock);
+	r->done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
@@ -489,9 +495,9 @@ int fuse_relay_drain(struct fuse_relay *r, int timeout_ms)
 	pthread_mutex_unlock(&r->lock);
 	wake(r);
 	pthread_mutex_lock(&r->lock);
-	while (!r->drained)
+	while (!r->drained && !r->done)
 		pthread_cond_wait(&r->cond, &r->lock);
-	failed = r->drain_failed;
+	failed = r->drained ? r->drain_failed : 0;
 	pthread_mutex_unlock(&r->lock);
 	return failed;
 }
