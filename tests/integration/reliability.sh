@@ -332,7 +332,7 @@ layers6=$(grep -c " $M6[ /]" /proc/self/mountinfo)
 R6=$(renderer6)
 [ -n "$R6" ] && [ "$R6" != "$H6" ] && ! ls -l /proc/"$R6"/fd 2>/dev/null | grep -q /dev/fuse
 ok $? "no RESEND: the renderer ($R6) holds no /dev/fuse fd, only the holder's channels"
-python3 "$W/timed.py" 4 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed6" &
+python3 "$W/timed.py" 6 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed6" &
 TP=$!
 python3 "$W/across.py" "$M6/proc/meminfo" "$W/killed6" >"$W/across6" &
 AP=$!
@@ -346,7 +346,9 @@ for k in 1 2 3; do
 	kill -9 "$r"
 	[ "$k" = 1 ] && touch "$W/killed6"
 	for _ in $(seq 300); do [ "$(renderer6)" != "$r" ] && break; sleep 0.01; done
-	sleep 0.5
+	# more than a second apart: each death restarts at once (the backoff
+	# of a crash loop is section 0's)
+	sleep 1.2
 done
 wait $TP $AP
 read -r n bad worst <"$W/timed6"
