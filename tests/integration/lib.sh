@@ -6,13 +6,14 @@ T_N=0
 T_FAIL=0
 CLEANUP=""
 
-ok() { # ok COND-EXIT-STATUS DESCRIPTION
+ok() { # ok COND-EXIT-STATUS DESCRIPTION; returns non-zero on a failure
 	T_N=$((T_N + 1))
 	if [ "$1" = 0 ]; then
 		echo "ok $T_N - $2"
 	else
 		echo "not ok $T_N - $2"
 		T_FAIL=$((T_FAIL + 1))
+		return 1
 	fi
 }
 is() { # is GOT WANT DESCRIPTION

@@ -220,7 +220,8 @@ for p in $(daemons_on); do kill -9 "$p"; done
 "$DAEMON" -f "$MNT" >"$W/d4.log" 2>&1 &
 wait_for 60 test ! -e "$rec"
 [ ! -e "$rec" ]
-ok $? "a restarted daemon forgets the record of a dead container"
+ok $? "a restarted daemon forgets the record of a dead container" ||
+	tail -20 "$W/d4.log" | sed 's/^/# d4: /'
 
 # 4. Load and isolation: 30 cgroups, 30 limits, 2 readers each, 300 reads each.
 # The first round warms the worker threads up; the second must not grow
