@@ -90,6 +90,33 @@ exits 3 stopped-strict --mountpoint "$M1" --daemon "$ROOT/$B/procviewd" --strict
 timed stopped-nostart "giving up" --mountpoint "$M1" --no-start
 exits 0 stopped-nostart-rc --mountpoint "$M1" --no-start
 exits 3 stopped-nostart-strict --mountpoint "$M1" --no-start --strict
+# The watchdog's line reaches syslog too: runc and podman drop the stderr
+# of a hook that exits 0. A private /dev whose /dev/log is a listener.
+cat >"$W/syslog.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+s.settimeout(20)
+got = []
+try:
+    while not any("giving up" in g for g in got):
+        got.append(s.recv(4096).decode(errors="replace"))
+except socket.timeout:
+    pass
+print("\n".join(got) or "nothing")
+PY
+stop_units
+new_ns
+state stopped-syslog "$NS_PID" >"$W/state.json"
+unshare -m --propagation private sh -c '
+	mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 1
+	python3 "$1/syslog.py" "$1/syslog.ready" >"$1/syslog" &
+	for _ in $(seq 200); do [ -e "$1/syslog.ready" ] && break; sleep 0.05; done
+	"$2" createRuntime --record-dir "$3" --mountpoint "$4" --no-start <"$1/state.json" >/dev/null 2>&1
+	wait' sh "$W" "$HOOK" "$RECORDS" "$M1"
+grep -q 'procview-hook\[[0-9]*\]: container stopped-syslog: still not done after [0-9]* ms, giving up' "$W/syslog"
+ok $? "the watchdog's line goes to syslog too ($(tr '\n' ' ' <"$W/syslog" | head -c 300))"
 kill -CONT $STOPPED
 
 # 2. A killed daemon's mount (ENOTCONN) and a daemon that cannot start.
