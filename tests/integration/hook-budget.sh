@@ -35,9 +35,10 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 # With systemd as PID 1 the hook starts a transient unit per mountpoint,
 # and its Restart=always brings a dead daemon back, where a spawned one
 # stays dead: each case starts with no unit, as it starts with no daemon.
-stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none"; }
+stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none" "$W/half"; }
 on_exit stop_units
 
+daemons_on_mnt() { ps -eo pid=,args= | awk -v m="$1" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
 # timed NAME GREP ARGS...: run the hook on a fresh "container", check its
 # elapsed time and its message (GREP empty: no message expected).
 timed() {
@@ -140,6 +141,23 @@ exits 3 none-missing-strict --mountpoint "$M3" --daemon "$W/nope" --strict
 timed none-silent "before the hook's deadline" --mountpoint "$M3" --daemon "$SILENT"
 exits 3 none-silent-strict --mountpoint "$M3" --daemon "$SILENT" --strict
 kill "$(cat "$W/silent.pid")" 2>/dev/null
+
+# 3b. A daemon midway through its start: its reader tree answers, its
+# per-container tree is not mounted yet. Made here by a plain bind of a
+# daemon's reader tree elsewhere: it answers, and its containers/ is the
+# reader tree's own empty directory. The hook must wait for the
+# per-container tree, not attach from that directory (it failed open with
+# "no files to attach" when a daemon it had just started was slow: the
+# first container on a systemd host, and concurrent starts, in check-vm).
+M4=$W/full
+M5=$W/half
+mkdir -p "$M4" "$M5"
+start_daemon "$M4" || exit 1
+mount --bind "$M4" "$M5"
+on_exit "umount -l '$M5' 2>/dev/null"
+timed half "had not mounted its per-container tree" --mountpoint "$M5" --daemon "$ROOT/$B/procviewd"
+is "$(daemons_on_mnt "$M5" | wc -l)" 0 "half: no second daemon started over a starting one"
+umount -l "$M5"
 
 # 4. And a working daemon started by the hook over the dead mount of 2:
 # cleared, started, attached, recorded, within the budget.
