@@ -593,13 +593,14 @@ int daemon_unit_running(const struct daemon_opts *o, const char *unit)
 static int wait_answer(const struct daemon_opts *o, pid_t dpid, const char *unit)
 {
 	_cleanup_close_ int pfd = dpid > 0 ? pidfd_open(dpid) : -1;
-	bool seen = false;
+	bool seen = false, starting = false;
 	int r;
 
 	for (;;) {
-		r = mountpoint_answers(o->mountpoint, MIN(DAEMON_PROBE_MS, left_ms(o->deadline_ms)));
+		r = mountpoint_ready(o->mountpoint, MIN(DAEMON_PROBE_MS, left_ms(o->deadline_ms)));
 		if (r == 0)
 			return 0;
+		starting = starting || r == -EAGAIN;
 		if (pfd >= 0) {
 			struct pollfd p = { pfd, POLLIN, 0 };
 
@@ -616,6 +617,8 @@ static int wait_answer(const struct daemon_opts *o, pid_t dpid, const char *unit
 		}
 		/* No mount yet, or still the dead one the new daemon has not
 		 * replaced: either way it did not answer in time. */
+		if (left_ms(o->deadline_ms) <= 0 && starting && (r == -EAGAIN || r == -ETIMEDOUT))
+			return -EAGAIN;
 		if (left_ms(o->deadline_ms) <= 0)
 			return r == -ENOENT || r == -ENOTCONN ? -ETIMEDOUT : r;
 		nap(20, o->deadline_ms);
@@ -647,7 +650,7 @@ static int take_lock(int64_t deadline, int *out)
 static int probe(const struct daemon_opts *o, char *why, size_t why_size)
 {
 	int ms = MIN(DAEMON_PROBE_MS, left_ms(o->deadline_ms));
-	int r = mountpoint_answers(o->mountpoint, ms);
+	int r = mountpoint_ready(o->mountpoint, ms);
 
 	/* A mount that does not answer has a live daemon behind it (a dead
 	 * one answers ENOTCONN at once): stopped, hung, or slow. Starting
@@ -670,6 +673,8 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 	r = probe(o, why, why_size);
 	if (r == 0 || r == -ETIMEDOUT)
 		return r;
+	if (r == -EAGAIN) /* a daemon still starting: starting another would not help */
+		goto wait;
 	r = take_lock(o->deadline_ms, &lock);
 	if (r < 0) {
 		snprintf(why, why_size, "%s: %s", HOOK_LOCK_PATH,
@@ -680,6 +685,8 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 	r = probe(o, why, why_size);
 	if (r == 0 || r == -ETIMEDOUT)
 		return r;
+	if (r == -EAGAIN)
+		goto wait;
 
 	how = daemon_start_plan(o);
 	/* The installed unit runs its own ExecStart; for the others a
@@ -719,8 +726,13 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 			return r < 0 ? r : -EIO;
 		}
 	}
-	r = wait_answer(o, dpid, how == START_SPAWN ? NULL : unit);
-	if (r == -ECHILD && how != START_SPAWN)
+wait:
+	r = wait_answer(o, dpid, unit[0] ? unit : NULL);
+	if (r == -EAGAIN)
+		snprintf(why, why_size,
+			 "the daemon on %s had not mounted its per-container tree (%s/containers) "
+			 "by the hook's deadline", o->mountpoint, o->mountpoint);
+	else if (r == -ECHILD && unit[0])
 		snprintf(why, why_size, "%s (%s) exited before answering on %s (journalctl -u %s)",
 			 o->daemon_path, unit, o->mountpoint, unit);
 	else if (r == -ECHILD)

@@ -25,7 +25,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "syscalls.h"
@@ -61,7 +63,24 @@ static struct {
 	int64_t start;
 	atomic_int code;	  /* exit code when it fires: 0 fail-open, 3 strict */
 	_Atomic(const char *) id; /* the container, once known */
+	int syslog_fd;		  /* connected to /dev/log, or -1 */
 } watchdog;
+
+/* The watchdog's line goes to syslog too: runc and podman drop the stderr
+ * of a hook that exits 0, so a fail-open by the watchdog left no trace.
+ * Its own socket, opened beforehand: syslog(3) takes a lock that the stuck
+ * main thread may hold. */
+static int syslog_socket(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 static void *watchdog_thread(void *arg)
 {
@@ -84,6 +103,18 @@ static void *watchdog_thread(void *arg)
 		     code ? "" : " (continuing without procview: fail-open)");
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line, MIN((size_t)n, sizeof(line) - 1));
+	if (n > 0 && watchdog.syslog_fd >= 0) {
+		/* "<facility|priority>tag[pid]: message", without the newline */
+		char msg[600];
+		const char *text = line + strlen("procview-hook: ");
+		int m = snprintf(msg, sizeof(msg), "<%d>procview-hook[%d]: %.*s",
+				 LOG_DAEMON | (code ? LOG_ERR : LOG_WARNING), (int)getpid(),
+				 (int)strcspn(text, "\n"), text);
+
+		if (m > 0)
+			(void)!send(watchdog.syslog_fd, msg, MIN((size_t)m, sizeof(msg) - 1),
+				    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	_exit(code);
 }
 
@@ -94,6 +125,7 @@ static void watchdog_start(void)
 	sigset_t all, old;
 
 	watchdog.start = now_ms();
+	watchdog.syslog_fd = syslog_socket();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 << 10);

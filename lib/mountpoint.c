@@ -97,8 +97,10 @@ struct probe {
 	atomic_int refs;
 	int efd;
 	int result;
+	bool need_sub;
 	char mnt[MOUNTPOINT_MAX];
 	char file[MOUNTPOINT_MAX + 16];
+	char sub[MOUNTPOINT_MAX + 16];
 };
 
 /* Probe threads that have not come back yet. */
@@ -125,15 +127,26 @@ static void *probe_thread(void *arg)
 		p->result = -ENOENT;
 	else if (stat(p->file, &st) < 0)
 		p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
-	else
+	else if (!p->need_sub)
 		p->result = 0;
+	else {
+		/* The per-container tree is mounted on containers/ only after
+		 * the reader tree answers: until then containers/ is the
+		 * reader tree's own empty directory, on the same device. */
+		struct stat top, sub;
+
+		if (stat(p->mnt, &top) < 0 || stat(p->sub, &sub) < 0)
+			p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+		else
+			p->result = sub.st_dev == top.st_dev ? -EAGAIN : 0;
+	}
 	(void)!write(p->efd, &one, sizeof(one));
 	atomic_fetch_sub(&probes_out, 1);
 	probe_put(p);
 	return NULL;
 }
 
-int mountpoint_answers(const char *mnt, int timeout_ms)
+static int probe_mount(const char *mnt, int timeout_ms, bool need_sub)
 {
 	struct probe *p;
 	struct pollfd pfd;
@@ -150,6 +163,8 @@ int mountpoint_answers(const char *mnt, int timeout_ms)
 		return -ENOMEM;
 	snprintf(p->mnt, sizeof(p->mnt), "%s", mnt);
 	snprintf(p->file, sizeof(p->file), "%s/proc/meminfo", mnt);
+	snprintf(p->sub, sizeof(p->sub), "%s/containers", mnt);
+	p->need_sub = need_sub;
 	p->efd = eventfd(0, EFD_CLOEXEC);
 	if (p->efd < 0) {
 		r = -errno;
@@ -179,6 +194,16 @@ int mountpoint_answers(const char *mnt, int timeout_ms)
 	r = r > 0 ? p->result : -ETIMEDOUT;
 	probe_put(p);
 	return r;
+}
+
+int mountpoint_answers(const char *mnt, int timeout_ms)
+{
+	return probe_mount(mnt, timeout_ms, false);
+}
+
+int mountpoint_ready(const char *mnt, int timeout_ms)
+{
+	return probe_mount(mnt, timeout_ms, true);
 }
 
 void mountpoint_exit(int code)

@@ -27,6 +27,10 @@ bool mountpoint_is_procview(const char *target);
  * procview mount. A thread left stuck on a hung mount is reclaimed when
  * the process exits. */
 int mountpoint_answers(const char *mnt, int timeout_ms);
+/* mountpoint_answers, and the per-container tree is mounted on
+ * mnt/containers and answers too: what a container's files come from.
+ * -EAGAIN: a daemon still starting (its reader tree only). */
+int mountpoint_ready(const char *mnt, int timeout_ms);
 /* exit(code), or _exit(code) while a probe thread is still stuck: exit
  * handlers (a sanitizer's leak check stops every thread) would wait on
  * it forever. Streams are flushed either way. */

@@ -4,6 +4,9 @@
 # is printed). Ends with the line "N passed, N failed, N skipped".
 # TIMES=1 adds each test's wall-clock seconds to its line; KEEP_OUT=DIR
 # keeps the whole output of each failing test there (check-vm uses both).
+# TEST_TIMEOUT=SECONDS stops a test that runs longer (TERM, then KILL 10 s
+# later) and counts it as a failure: one hung test does not eat a whole
+# guest's time (check-vm).
 B=${B:-build}
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0 skip=0 bad=""
@@ -15,8 +18,16 @@ run() {
 	shift
 	out="$log/out"
 	t0=$(date +%s)
-	"$@" >"$out" 2>&1
-	rc=$?
+	if [ -n "${TEST_TIMEOUT:-}" ]; then
+		timeout -k 10 "$TEST_TIMEOUT" "$@" >"$out" 2>&1
+		rc=$?
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			echo "not ok - $name: still running after $TEST_TIMEOUT s, stopped" >>"$out"
+		fi
+	else
+		"$@" >"$out" 2>&1
+		rc=$?
+	fi
 	took=""
 	[ -n "${TIMES:-}" ] && took=" [$(($(date +%s) - t0)) s]"
 	p=$(grep -c '^ok ' "$out")
@@ -46,15 +57,15 @@ run() {
 	[ -n "$VERBOSE" ] && sed 's/^/    /' "$out"
 }
 
-only=${TESTS:-}
+only=$(echo ${TESTS:-}) # one space between names: matched as whole words
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
-	case "$only" in "" | *"$(basename "$t")"*) run "$(basename "$t")" "$t" ;; esac
+	case " $only " in "  " | *" $(basename "$t") "*) run "$(basename "$t")" "$t" ;; esac
 done
 for t in tests/integration/*.sh; do
 	[ "$(basename "$t")" = lib.sh ] && continue
 	[ -f "$t" ] || continue
-	case "$only" in "" | *"$(basename "$t")"*) run "$(basename "$t")" env B="$B" sh "$t" ;; esac
+	case " $only " in "  " | *" $(basename "$t") "*) run "$(basename "$t")" env B="$B" sh "$t" ;; esac
 done
 [ -n "$bad" ] && echo "failed:$bad"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -35,9 +35,10 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 # With systemd as PID 1 the hook starts a transient unit per mountpoint,
 # and its Restart=always brings a dead daemon back, where a spawned one
 # stays dead: each case starts with no unit, as it starts with no daemon.
-stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none"; }
+stop_units() { stop_hook_units "$W/stopped" "$W/dead" "$W/none" "$W/half"; }
 on_exit stop_units
 
+daemons_on_mnt() { ps -eo pid=,args= | awk -v m="$1" '$2 ~ /procviewd$/ && $NF == m { print $1 }'; }
 # timed NAME GREP ARGS...: run the hook on a fresh "container", check its
 # elapsed time and its message (GREP empty: no message expected).
 timed() {
@@ -90,6 +91,33 @@ exits 3 stopped-strict --mountpoint "$M1" --daemon "$ROOT/$B/procviewd" --strict
 timed stopped-nostart "giving up" --mountpoint "$M1" --no-start
 exits 0 stopped-nostart-rc --mountpoint "$M1" --no-start
 exits 3 stopped-nostart-strict --mountpoint "$M1" --no-start --strict
+# The watchdog's line reaches syslog too: runc and podman drop the stderr
+# of a hook that exits 0. A private /dev whose /dev/log is a listener.
+cat >"$W/syslog.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+s.settimeout(20)
+got = []
+try:
+    while not any("giving up" in g for g in got):
+        got.append(s.recv(4096).decode(errors="replace"))
+except socket.timeout:
+    pass
+print("\n".join(got) or "nothing")
+PY
+stop_units
+new_ns
+state stopped-syslog "$NS_PID" >"$W/state.json"
+unshare -m --propagation private sh -c '
+	mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 || exit 1
+	python3 "$1/syslog.py" "$1/syslog.ready" >"$1/syslog" &
+	for _ in $(seq 200); do [ -e "$1/syslog.ready" ] && break; sleep 0.05; done
+	"$2" createRuntime --record-dir "$3" --mountpoint "$4" --no-start <"$1/state.json" >/dev/null 2>&1
+	wait' sh "$W" "$HOOK" "$RECORDS" "$M1"
+grep -q 'procview-hook\[[0-9]*\]: container stopped-syslog: still not done after [0-9]* ms, giving up' "$W/syslog"
+ok $? "the watchdog's line goes to syslog too ($(tr '\n' ' ' <"$W/syslog" | head -c 300))"
 kill -CONT $STOPPED
 
 # 2. A killed daemon's mount (ENOTCONN) and a daemon that cannot start.
@@ -113,6 +141,23 @@ exits 3 none-missing-strict --mountpoint "$M3" --daemon "$W/nope" --strict
 timed none-silent "before the hook's deadline" --mountpoint "$M3" --daemon "$SILENT"
 exits 3 none-silent-strict --mountpoint "$M3" --daemon "$SILENT" --strict
 kill "$(cat "$W/silent.pid")" 2>/dev/null
+
+# 3b. A daemon midway through its start: its reader tree answers, its
+# per-container tree is not mounted yet. Made here by a plain bind of a
+# daemon's reader tree elsewhere: it answers, and its containers/ is the
+# reader tree's own empty directory. The hook must wait for the
+# per-container tree, not attach from that directory (it failed open with
+# "no files to attach" when a daemon it had just started was slow: the
+# first container on a systemd host, and concurrent starts, in check-vm).
+M4=$W/full
+M5=$W/half
+mkdir -p "$M4" "$M5"
+start_daemon "$M4" || exit 1
+mount --bind "$M4" "$M5"
+on_exit "umount -l '$M5' 2>/dev/null"
+timed half "had not mounted its per-container tree" --mountpoint "$M5" --daemon "$ROOT/$B/procviewd"
+is "$(daemons_on_mnt "$M5" | wc -l)" 0 "half: no second daemon started over a starting one"
+umount -l "$M5"
 
 # 4. And a working daemon started by the hook over the dead mount of 2:
 # cleared, started, attached, recorded, within the budget.

@@ -34,6 +34,8 @@ done_testing() {
 on_exit() { CLEANUP="$*; $CLEANUP"; }
 run_cleanup() { eval "$CLEANUP"; }
 trap run_cleanup EXIT
+# Stopped from outside (run.sh's TEST_TIMEOUT): clean up all the same.
+trap 'exit 143' TERM
 
 need_root() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root"

@@ -41,6 +41,9 @@ json.dump({
                         "--procview-seccomp-socket", mnt + ".seccomp.sock"]}},
     "default-runtime": "procview",
     "cgroup-parent": cgp,
+    # cgroupfs on v1 and v2 alike, so the parent stays a plain cgroup path
+    # (on v2 dockerd defaults to the systemd driver, which wants a slice).
+    "exec-opts": ["native.cgroupdriver=cgroupfs"],
 }, open(out, "w"), indent=2)
 PY
 start_dockerd "$W/d" || { done_testing; exit 1; }
@@ -126,7 +129,7 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 is "$left" "" "no process left behind but dockerd, its containerd and our procviewd"
-in_cg=$(cat /sys/fs/cgroup/memory/"$CGP"/*/cgroup.procs 2>/dev/null | wc -l)
+in_cg=$(cg_procs "$CGP" | wc -l)
 is "$in_cg" 0 "no process left in the containers' cgroups"
 is "$(pgrep -fc "^[^ ]*procviewd( .*)? $MNT\$")" 1 "the hook started no second daemon"
 

@@ -17,7 +17,7 @@ done
 for f in procviewd procview-hook procview-runtime probe/sysinfo-glibc probe/sysinfo-musl; do
 	[ -x "$ROOT/$B/$f" ] || skip_all "$B/$f not built (musl-tools missing?)"
 done
-[ -d /sys/fs/cgroup/memory ] || skip_all "no v1 memory cgroup (see the VM tests)"
+[ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_all "no memory cgroup"
 SHIM=$ROOT/$B/procview-runtime
 
 W=$(mktemp -d /tmp/pv-rt-ctr-sysinfo.XXXXXX)

@@ -16,7 +16,7 @@ SOCK=$W/sc.sock
 mkdir -p "$MNT"
 CG=pv-seccomp-$$
 mk_cgroup "$CG"
-echo 268435456 >"$CGV1/memory/$CG/memory.limit_in_bytes"
+cg_memory "$CG" 268435456
 
 start_daemon "$MNT" --seccomp-socket "$SOCK" --log-level debug || exit 1
 [ -S "$SOCK" ]

@@ -16,7 +16,7 @@ done
 for f in procviewd procview-hook procview probe/sysinfo-glibc probe/sysinfo-musl; do
 	[ -x "$ROOT/$B/$f" ] || skip_all "$B/$f not built (musl-tools missing?)"
 done
-[ -d /sys/fs/cgroup/memory ] || skip_all "no v1 memory cgroup (see the VM tests)"
+[ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_all "no memory cgroup"
 HOOK=$ROOT/$B/procview-hook
 DAEMON=$ROOT/$B/procviewd
 
