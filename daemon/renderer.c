@@ -128,9 +128,8 @@ void renderer_main(const struct daemon_opts *o, const struct renderer_start *rs)
 	mallopt(M_ARENA_MAX, 2);
 	/* libfuse gives each worker thread a 1 MiB buffer, and threads come
 	 * and go with the load. A fixed threshold keeps those buffers mmapped
-	 * (glibc would otherwise raise it after the first free and carve them
-	 * from an arena, whose pages stay resident: RSS crept up 3 MB under
-	 * load in the emulated check-vm guest). */
+	 * and returned on a thread's exit (glibc would otherwise raise it
+	 * after the first free and carve them from an arena). */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	r = ledger_attach(rs->ledger);
