@@ -171,8 +171,9 @@ void renderer_main(const struct daemon_opts *o, const struct renderer_start *rs)
 		}
 	}
 
-	/* Ours alone: the heal workers we fork must not keep a relay
-	 * channel (or /dev/fuse) open past our death, nor exec with it. */
+	/* Not passed on by an exec (the holder cleared CLOEXEC for ours).
+	 * Heal workers are forked and do inherit them: the holder never
+	 * waits for EOF on a channel, it replaces it after our death. */
 	for (int i = 0; i < LEDGER_CONNS; i++) {
 		conn[i] = rs->conn[i];
 		if (conn[i] >= 0)

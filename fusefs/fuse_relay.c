@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +48,23 @@ struct fuse_relay {
 	size_t bufsize;
 	struct rconn c[LEDGER_CONNS];
 
-	pthread_mutex_t lock; /* the commands, and the stats */
+	/* The thread's own: a drain in progress (0: none), and whether one
+	 * has finished (then the kernel is never read again). */
+	int64_t draining_until;
+	bool quiet;
+	bool warned_write;
+
+	pthread_mutex_t lock; /* the commands and the drain's outcome */
 	pthread_cond_t cond;
 	int new_fuse[LEDGER_CONNS], new_sock[LEDGER_CONNS];
 	bool stop;
-	bool quiet;	     /* drained: never read the kernel again */
-	int64_t drain_until; /* 0: not draining */
+	int64_t drain_until; /* a drain asked for, until then */
 	bool drained;
 	bool done; /* the thread has returned */
 	int drain_failed;
-	struct fuse_relay_stats st;
-	bool warned_write;
+
+	/* Counted on the hot path: no lock. */
+	atomic_ulong requests, resent, failed;
 };
 
 static int64_t now_ms(void)
@@ -104,13 +111,6 @@ static struct req *req_find(struct rconn *c, uint64_t unique)
 	return q;
 }
 
-static void count(struct fuse_relay *r, unsigned long *field)
-{
-	pthread_mutex_lock(&r->lock);
-	(*field)++;
-	pthread_mutex_unlock(&r->lock);
-}
-
 static void to_kernel(struct fuse_relay *r, struct rconn *c, const void *msg, size_t len)
 {
 	if (write(c->fuse, msg, len) < 0 && errno != ENOENT) {
@@ -132,7 +132,7 @@ static void fail_req(struct fuse_relay *r, struct rconn *c, struct req *q, int e
 
 	to_kernel(r, c, &out, sizeof(out));
 	req_unlink(c, q);
-	count(r, &r->st.failed);
+	atomic_fetch_add(&r->failed, 1);
 }
 
 /* No answer ever comes for these. */
@@ -152,7 +152,7 @@ static void flush(struct fuse_relay *r, struct rconn *c)
 			if (send(c->sock, q->data, q->len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 				return; /* full (POLLOUT) or the renderer is gone (EOF) */
 			if (q->tries++)
-				count(r, &r->st.resent);
+				atomic_fetch_add(&r->resent, 1);
 			q->sent = true;
 			c->unsent--;
 			if (!expects_reply(q->opcode))
@@ -249,13 +249,13 @@ static void from_kernel(struct fuse_relay *r, struct rconn *c)
 		}
 		c->count++;
 		c->unsent++;
-		count(r, &r->st.requests);
+		atomic_fetch_add(&r->requests, 1);
 		flush(r, c);
 	}
 }
 
 /* Take the main thread's commands. Returns false to stop. */
-static bool commands(struct fuse_relay *r, bool *draining)
+static bool commands(struct fuse_relay *r)
 {
 	uint64_t v;
 	int fuse[LEDGER_CONNS], sock[LEDGER_CONNS];
@@ -269,7 +269,10 @@ static bool commands(struct fuse_relay *r, bool *draining)
 		r->new_fuse[i] = r->new_sock[i] = -1;
 	}
 	stop = r->stop;
-	*draining = r->drain_until != 0 || r->quiet;
+	if (r->drain_until) {
+		r->draining_until = r->drain_until;
+		r->drain_until = 0;
+	}
 	pthread_mutex_unlock(&r->lock);
 	for (int i = 0; i < LEDGER_CONNS; i++) {
 		struct rconn *c = &r->c[i];
@@ -289,25 +292,19 @@ static void drain_check(struct fuse_relay *r)
 {
 	size_t left = 0;
 	int failed = 0;
-	int64_t until;
 
-	pthread_mutex_lock(&r->lock);
-	until = r->drain_until;
-	pthread_mutex_unlock(&r->lock);
-	if (!until)
-		return;
 	for (int i = 0; i < LEDGER_CONNS; i++)
 		left += r->c[i].count;
-	if (left && now_ms() < until)
+	if (left && now_ms() < r->draining_until)
 		return;
 	for (int i = 0; i < LEDGER_CONNS; i++)
 		while (r->c[i].head) {
 			fail_req(r, &r->c[i], r->c[i].head, EIO);
 			failed++;
 		}
-	pthread_mutex_lock(&r->lock);
-	r->drain_until = 0;
+	r->draining_until = 0;
 	r->quiet = true;
+	pthread_mutex_lock(&r->lock);
 	r->drained = true;
 	r->drain_failed = failed;
 	pthread_cond_broadcast(&r->cond);
@@ -317,7 +314,6 @@ static void drain_check(struct fuse_relay *r)
 static void *relay_main(void *arg)
 {
 	struct fuse_relay *r = arg;
-	bool draining = false;
 
 	for (;;) {
 		struct pollfd p[1 + 2 * LEDGER_CONNS];
@@ -327,19 +323,17 @@ static void *relay_main(void *arg)
 		for (int i = 0; i < LEDGER_CONNS; i++) {
 			struct rconn *c = &r->c[i];
 			bool take = c->fuse >= 0 && !c->fuse_dead && c->sock >= 0 && !c->unsent &&
-				    c->count < FUSE_RELAY_MAX_INFLIGHT && !draining;
+				    c->count < FUSE_RELAY_MAX_INFLIGHT && !r->draining_until && !r->quiet;
 
 			p[1 + 2 * i] = (struct pollfd){ .fd = take ? c->fuse : -1, .events = POLLIN };
 			p[2 + 2 * i] = (struct pollfd){ .fd = c->sock,
 							.events = POLLIN | (c->unsent ? POLLOUT : 0) };
 		}
-		pthread_mutex_lock(&r->lock);
-		if (r->drain_until)
+		if (r->draining_until)
 			timeout = 20;
-		pthread_mutex_unlock(&r->lock);
 		if (poll(p, ARRAY_SIZE(p), timeout) < 0 && errno != EINTR)
 			break;
-		if (p[0].revents && !commands(r, &draining))
+		if (p[0].revents && !commands(r))
 			break;
 		for (int i = 0; i < LEDGER_CONNS; i++) {
 			struct rconn *c = &r->c[i];
@@ -359,7 +353,7 @@ static void *relay_main(void *arg)
 				c->sock = -1;
 			}
 		}
-		if (draining)
+		if (r->draining_until)
 			drain_check(r);
 	}
 	/* Nobody may wait on a drain this thread will never finish. */
@@ -504,7 +498,7 @@ int fuse_relay_drain(struct fuse_relay *r, int timeout_ms)
 
 void fuse_relay_get_stats(struct fuse_relay *r, struct fuse_relay_stats *s)
 {
-	pthread_mutex_lock(&r->lock);
-	*s = r->st;
-	pthread_mutex_unlock(&r->lock);
+	s->requests = atomic_load(&r->requests);
+	s->resent = atomic_load(&r->resent);
+	s->failed = atomic_load(&r->failed);
 }
