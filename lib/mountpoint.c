@@ -114,6 +114,14 @@ static void probe_put(struct probe *p)
 	}
 }
 
+/* A failed probe's errno: dead (-ENOTCONN) or not answering (-EIO). A
+ * request in flight when the last /dev/fuse fd closed ends with
+ * ECONNABORTED: that connection is as dead as one refused outright. */
+static int probe_err(int e)
+{
+	return e == ENOTCONN || e == ECONNABORTED ? -ENOTCONN : -EIO;
+}
+
 static void *probe_thread(void *arg)
 {
 	struct probe *p = arg;
@@ -122,11 +130,11 @@ static void *probe_thread(void *arg)
 	uint64_t one = 1;
 
 	if (statfs(p->mnt, &sfs) < 0)
-		p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+		p->result = probe_err(errno);
 	else if ((unsigned long)sfs.f_type != FUSE_SUPER_MAGIC_PV)
 		p->result = -ENOENT;
 	else if (stat(p->file, &st) < 0)
-		p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+		p->result = probe_err(errno);
 	else if (!p->need_sub)
 		p->result = 0;
 	else {
@@ -136,7 +144,7 @@ static void *probe_thread(void *arg)
 		struct stat top, sub;
 
 		if (stat(p->mnt, &top) < 0 || stat(p->sub, &sub) < 0)
-			p->result = errno == ENOTCONN ? -ENOTCONN : -EIO;
+			p->result = probe_err(errno);
 		else
 			p->result = sub.st_dev == top.st_dev ? -EAGAIN : 0;
 	}

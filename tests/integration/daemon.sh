@@ -173,4 +173,23 @@ wait_for 30 sh -c "! grep -q ' $M2 ' /proc/self/mountinfo"
 ok $? "SIGTERM unmounts"
 rmdir "$M2" 2>/dev/null
 
+# A new daemon whose probe of the old mount is in flight when the old
+# daemon dies gets ECONNABORTED, not ENOTCONN: that mount is dead too, and
+# is cleared, not refused as "not answering" (reliability.sh hit it).
+M3=$(mktemp -d /tmp/pv-daemon3.XXXXXX)
+PF3=/run/procview/daemon.$(echo "$M3" | tr / _).pid
+on_exit "umount -l '$M3/containers' 2>/dev/null; umount -l '$M3' 2>/dev/null; rm -f '$PF3'; rmdir '$M3' 2>/dev/null"
+"$B/procviewd" -f --no-seccomp --record-dir "$M3.rec" "$M3" >/dev/null 2>&1 &
+H3=$!
+wait_for 30 test -f "$M3/proc/meminfo"
+R3=$(sed -n 4p "$PF3")
+kill -STOP "$R3" # the next probe's stat waits for an answer
+"$B/procviewd" -f --no-seccomp --record-dir "$M3.rec" "$M3" >"$M3.log" 2>&1 &
+N3=$!
+on_exit "kill $N3 2>/dev/null; rm -rf '$M3.rec' '$M3.log'"
+sleep 0.7
+kill -9 "$H3" # its renderer follows (PDEATHSIG), the connection aborts
+wait_for 30 sh -c "grep -q serving '$M3.log'"
+ok $? "a probe aborted by the old daemon's death clears the dead mount and serves ($(head -1 "$M3.log"))"
+
 done_testing
