@@ -99,10 +99,13 @@ else
 	i=0
 	for t in $PV_TESTS; do
 		i=$((i + 1))
+		ts=$(date +%s)
 		TESTS=$t TIMES=1 TEST_TIMEOUT=${PV_TEST_TIMEOUT:-900} KEEP_OUT=$OUT/failed B=build \
 			sh tests/run.sh >/root/suite.$i.log 2>&1
 		grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' /root/suite.$i.log
 		add_counts /root/suite.$i.log
+		echo "# $t: $(($(date +%s) - ts)) s"
+		echo "$t $(($(date +%s) - ts))" >>"$OUT/times"
 	done
 	echo "suite: $pass passed, $fail failed, $skip skipped (with the operator tests)"
 fi
