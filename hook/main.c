@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -35,22 +36,23 @@
 #define DEFAULT_MOUNTPOINT "/var/lib/procview"
 #define DEFAULT_DAEMON BINDIR "/procviewd"
 
-/* The whole hook, start to exit, under any daemon state: well inside the
- * runtimes' usual `timeout: 10`, so fail-open never turns into a runtime
- * killing the hook and failing the container. Starting the daemon gets
- * until ENSURE_MS, attaching and recording the second after; the watchdog
- * ends the hook at WATCHDOG_MS whatever it is stuck in (a FUSE wait is
- * only killable: exit_group kills it), leaving half a second for the exit
- * itself on a loaded host. */
-#define HOOK_BUDGET_MS 5000
-#define ENSURE_MS 3500
-#define WATCHDOG_MS 4500
+/* The whole hook, start to exit, under any daemon state, gets a budget:
+ * half the runtime's timeout for the hook (policy_budget_ms; 5 s without
+ * one), so fail-open never turns into a runtime killing the hook and
+ * failing the container. Starting the daemon gets until ENSURE_PCT of it,
+ * attaching and recording most of the rest; the watchdog ends the hook at
+ * WATCHDOG_PCT whatever it is stuck in (a FUSE wait is only killable:
+ * exit_group kills it), leaving the last tenth for the exit itself on a
+ * loaded host. */
+#define ENSURE_PCT 70
+#define WATCHDOG_PCT 90
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
 enum stage { STAGE_NONE, STAGE_CREATE, STAGE_POSTSTOP, STAGE_ENSURE };
 
 struct options {
 	enum stage stage;
+	const char *stage_name; /* as given; NULL when taken from the state */
 	char *mountpoint;
 	const char *daemon;
 	const char *record_dir;
@@ -61,10 +63,35 @@ struct options {
 
 static struct {
 	int64_t start;
+	int budget_ms;		  /* under lock; read by ensure() too */
+	pthread_mutex_t lock;
+	pthread_cond_t moved; /* budget_ms changed */
 	atomic_int code;	  /* exit code when it fires: 0 fail-open, 3 strict */
 	_Atomic(const char *) id; /* the container, once known */
 	int syslog_fd;		  /* connected to /dev/log, or -1 */
-} watchdog;
+} watchdog = {
+	.budget_ms = POLICY_BUDGET_DEFAULT_MS,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static int budget_ms(void)
+{
+	int ms;
+
+	pthread_mutex_lock(&watchdog.lock);
+	ms = watchdog.budget_ms;
+	pthread_mutex_unlock(&watchdog.lock);
+	return ms;
+}
+
+/* Follow the runtime's timeout, once config.json has told it. */
+static void budget_set(int ms)
+{
+	pthread_mutex_lock(&watchdog.lock);
+	watchdog.budget_ms = ms;
+	pthread_cond_signal(&watchdog.moved);
+	pthread_mutex_unlock(&watchdog.lock);
+}
 
 /* The watchdog's line goes to syslog too: runc and podman drop the stderr
  * of a hook that exits 0, so a fail-open by the watchdog left no trace.
@@ -84,22 +111,31 @@ static int syslog_socket(void)
 
 static void *watchdog_thread(void *arg)
 {
-	int64_t end = watchdog.start + WATCHDOG_MS;
-	struct timespec ts = { end / 1000, (long)(end % 1000) * 1000000 };
 	const char *id;
 	char line[512];
-	int code, n;
+	int code, n, ms;
 
 	(void)arg;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	pthread_mutex_lock(&watchdog.lock);
+	for (;;) {
+		int64_t end = watchdog.start + (int64_t)watchdog.budget_ms * WATCHDOG_PCT / 100;
+		struct timespec ts = { end / 1000, (long)(end % 1000) * 1000000 };
+
+		if (now_ms() >= end)
+			break;
+		/* Woken early when the budget moves; EINTR and spurious
+		 * wake-ups just go round. */
+		(void)pthread_cond_timedwait(&watchdog.moved, &watchdog.lock, &ts);
+	}
+	ms = watchdog.budget_ms * WATCHDOG_PCT / 100;
+	pthread_mutex_unlock(&watchdog.lock);
 	code = atomic_load(&watchdog.code);
 	id = atomic_load(&watchdog.id);
 	/* write(2), not log_msg: the main thread may hold stdio's or syslog's
 	 * lock where it is stuck. */
 	n = snprintf(line, sizeof(line),
 		     "procview-hook: container %s: still not done after %d ms, giving up%s\n",
-		     id ? id : "(unknown)", WATCHDOG_MS,
+		     id ? id : "(unknown)", ms,
 		     code ? "" : " (continuing without procview: fail-open)");
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line, MIN((size_t)n, sizeof(line) - 1));
@@ -124,6 +160,13 @@ static void watchdog_start(void)
 	pthread_t t;
 	sigset_t all, old;
 
+	pthread_condattr_t ca;
+
+	/* now_ms() is CLOCK_MONOTONIC: so is the condition's clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&watchdog.moved, &ca);
+	pthread_condattr_destroy(&ca);
 	watchdog.start = now_ms();
 	watchdog.syslog_fd = syslog_socket();
 	pthread_attr_init(&attr);
@@ -134,7 +177,7 @@ static void watchdog_start(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_create(&t, &attr, watchdog_thread, NULL) != 0)
 		log_msg(LOG_WARNING, "no watchdog thread: the %d ms budget is not enforced",
-			HOOK_BUDGET_MS);
+			budget_ms());
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 }
@@ -213,6 +256,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		if (c == -1) { /* a positional: the stage; options may follow it */
 			if (o->stage != STAGE_NONE)
 				die(EXIT_USAGE, "unexpected argument '%s' (try --help)", argv[optind]);
+			o->stage_name = argv[optind];
 			o->stage = parse_stage(argv[optind++]);
 			continue;
 		}
@@ -365,6 +409,35 @@ static void describe_skips(const struct attach_result *res, const char *const *f
 	}
 }
 
+/* Is path this very program? The same file, whatever the link or the
+ * spelling: the runtime ran it by that path. */
+static bool is_self(const char *path, void *arg)
+{
+	const struct stat *self = arg;
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
+}
+
+/* Take the budget from the runtime's timeout for this hook, if it set one. */
+static void follow_timeout(const struct options *o, const struct oci_config *cfg, const char *id)
+{
+	struct stat self;
+	int t, ms;
+
+	if (cfg->hooks_note)
+		log_msg(LOG_WARNING, "container %s: %s (skipped)", id, cfg->hooks_note);
+	if (stat("/proc/self/exe", &self) < 0)
+		return;
+	t = policy_hook_timeout(cfg, o->stage_name, is_self, &self);
+	ms = policy_budget_ms(t);
+	if (ms != budget_ms()) {
+		log_msg(LOG_DEBUG, "container %s: the runtime's timeout is %d s: a %d ms budget", id,
+			t, ms);
+		budget_set(ms);
+	}
+}
+
 static int ensure(const struct options *o, char *why, size_t why_size)
 {
 	struct daemon_opts dopt = {
@@ -373,7 +446,7 @@ static int ensure(const struct options *o, char *why, size_t why_size)
 		.seccomp_socket = o->seccomp_socket,
 		.unit_paths = strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0 &&
 			      strcmp(o->daemon, DEFAULT_DAEMON) == 0 && !o->seccomp_socket,
-		.deadline_ms = watchdog.start + ENSURE_MS,
+		.deadline_ms = watchdog.start + (int64_t)budget_ms() * ENSURE_PCT / 100,
 	};
 
 	return daemon_ensure(&dopt, why, why_size);
@@ -398,6 +471,7 @@ static int create(const struct options *o, const struct oci_state *st)
 	r = oci_config_load(st->bundle, &cfg, &err);
 	if (r < 0)
 		die(EXIT_INPUT, "%s", err ? err : strerror(-r));
+	follow_timeout(o, &cfg, st->id);
 	if (policy_disabled(st, &cfg)) {
 		log_msg(LOG_DEBUG, "container %s: %s=true, nothing to do", st->id,
 			ANNOTATION_DISABLE);

@@ -3,6 +3,7 @@
 #include "mountpoint.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <string.h>
 
 bool policy_disabled(const struct oci_state *st, const struct oci_config *cfg)
@@ -58,4 +59,30 @@ size_t policy_files(const struct oci_config *cfg, const char **out, size_t max, 
 			out[n++] = attach_files[i];
 	}
 	return n;
+}
+
+int policy_budget_ms(int timeout_s)
+{
+	if (timeout_s <= 0)
+		return POLICY_BUDGET_DEFAULT_MS;
+	/* Half: the runtime's clock started before our exec, perhaps on a
+	 * loaded host, and the exit itself takes time too. */
+	return (int)MIN((int64_t)timeout_s * 500, POLICY_BUDGET_MAX_MS);
+}
+
+int policy_hook_timeout(const struct oci_config *cfg, const char *stage,
+			bool (*is_self)(const char *path, void *arg), void *arg)
+{
+	int t = 0;
+
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		const struct oci_hook *h = &cfg->hooks[i];
+		bool stage_ok = stage ? strcmp(h->stage, stage) == 0
+				      : strcmp(h->stage, "createRuntime") == 0 ||
+						strcmp(h->stage, "prestart") == 0;
+
+		if (h->timeout > 0 && stage_ok && (t == 0 || h->timeout < t) && is_self(h->path, arg))
+			t = h->timeout;
+	}
+	return t;
 }

@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FAIL(err, ...)                                                         \
@@ -19,6 +22,12 @@ void oci_config_free(struct oci_config *cfg)
 		free(cfg->mount_dests[i]);
 	free(cfg->mount_dests);
 	oci_annotations_free(&cfg->annotations);
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		free(cfg->hooks[i].stage);
+		free(cfg->hooks[i].path);
+	}
+	free(cfg->hooks);
+	free(cfg->hooks_note);
 	*cfg = (struct oci_config){ 0 };
 }
 
@@ -76,6 +85,79 @@ static int config_mounts(yajl_val tree, struct oci_config *cfg, char **err)
 	return 0;
 }
 
+static void hooks_note(struct oci_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void hooks_note(struct oci_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cfg->hooks_note)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&cfg->hooks_note, fmt, ap) < 0)
+		cfg->hooks_note = NULL;
+	va_end(ap);
+}
+
+/* "hooks": { STAGE: [ { "path", "args", "env", "timeout" }, ... ], ... }.
+ * Entries that do not fit are skipped with a note, never an error. */
+static int config_hooks(yajl_val tree, struct oci_config *cfg)
+{
+	yajl_val h = oci_json_get(tree, "hooks");
+	size_t n = 0;
+
+	if (!h || YAJL_IS_NULL(h))
+		return 0;
+	if (!YAJL_IS_OBJECT(h)) {
+		hooks_note(cfg, "config.json: \"hooks\" is not an object");
+		return 0;
+	}
+	for (size_t s = 0; s < h->u.object.len; s++)
+		if (YAJL_IS_ARRAY(h->u.object.values[s]))
+			n += h->u.object.values[s]->u.array.len;
+	cfg->hooks = calloc(n + 1, sizeof(*cfg->hooks));
+	if (!cfg->hooks)
+		return -ENOMEM;
+	for (size_t s = 0; s < h->u.object.len; s++) {
+		const char *stage = h->u.object.keys[s];
+		yajl_val list = h->u.object.values[s];
+
+		if (!YAJL_IS_ARRAY(list)) {
+			hooks_note(cfg, "config.json: \"hooks\".\"%.64s\" is not an array", stage);
+			continue;
+		}
+		for (size_t i = 0; i < list->u.array.len; i++) {
+			yajl_val e = list->u.array.values[i];
+			yajl_val path = oci_json_get(e, "path"), t = oci_json_get(e, "timeout");
+			struct oci_hook *hk = &cfg->hooks[cfg->n_hooks];
+
+			if (!YAJL_IS_STRING(path)) {
+				hooks_note(cfg, "config.json: \"hooks\".\"%.64s\"[%zu] has no \"path\" string",
+					   stage, i);
+				continue;
+			}
+			if (t && !YAJL_IS_NULL(t) &&
+			    (!YAJL_IS_INTEGER(t) || YAJL_GET_INTEGER(t) <= 0 ||
+			     YAJL_GET_INTEGER(t) > INT_MAX)) {
+				hooks_note(cfg,
+					   "config.json: \"hooks\".\"%.64s\"[%zu].\"timeout\" is not a positive integer",
+					   stage, i);
+				continue;
+			}
+			hk->stage = strdup(stage);
+			hk->path = strdup(path->u.string);
+			if (!hk->stage || !hk->path) {
+				free(hk->stage);
+				free(hk->path);
+				return -ENOMEM;
+			}
+			hk->timeout = t && YAJL_IS_INTEGER(t) ? (int)YAJL_GET_INTEGER(t) : 0;
+			cfg->n_hooks++;
+		}
+	}
+	return 0;
+}
+
 int oci_config_parse(const char *json, size_t len, const char *bundle, struct oci_config *out,
 		     char **err)
 {
@@ -89,7 +171,8 @@ int oci_config_parse(const char *json, size_t len, const char *bundle, struct oc
 		return r;
 	if ((r = config_root(tree, bundle, &cfg.root_path, err)) < 0 ||
 	    (r = config_mounts(tree, &cfg, err)) < 0 ||
-	    (r = oci_json_annotations(tree, "config.json", &cfg.annotations, err)) < 0) {
+	    (r = oci_json_annotations(tree, "config.json", &cfg.annotations, err)) < 0 ||
+	    (r = config_hooks(tree, &cfg)) < 0) {
 		oci_config_free(&cfg);
 		return r;
 	}

@@ -2,7 +2,7 @@
 """Write a runc bundle's config.json for procview's demo, tests and bench.
 
 mkbundle.py BUNDLE [--memory BYTES] [--cpus LIST] [--quota US] [--hook PATH]
-            [--daemon PATH] [--mountpoint DIR] [--annotation K=V] [--host-usr]
+            [--hook-timeout SECONDS] [--daemon PATH] [--mountpoint DIR] [--annotation K=V] [--host-usr]
             [--bind SRC:DST] [--no-proc] -- ARGS...
 
 The rootfs is BUNDLE/rootfs (made by mkrootfs.sh). --host-usr binds the
@@ -22,6 +22,7 @@ def main():
     p.add_argument("--cpus")
     p.add_argument("--quota", type=int)
     p.add_argument("--hook")
+    p.add_argument("--hook-timeout", type=int, default=10)
     p.add_argument("--daemon")
     p.add_argument("--mountpoint")
     p.add_argument("--strict", action="store_true")
@@ -113,10 +114,10 @@ def main():
             args += ["--record-dir", a.record_dir]
         post = [x if x != "createRuntime" else "poststop" for x in args]
         cfg["hooks"] = {
-            "createRuntime": [{"path": os.path.abspath(a.hook), "args": args, "timeout": 10}],
+            "createRuntime": [{"path": os.path.abspath(a.hook), "args": args, "timeout": a.hook_timeout}],
         }
         if not a.no_poststop:
-            cfg["hooks"]["poststop"] = [{"path": os.path.abspath(a.hook), "args": post, "timeout": 10}]
+            cfg["hooks"]["poststop"] = [{"path": os.path.abspath(a.hook), "args": post, "timeout": a.hook_timeout}]
     with open(os.path.join(a.bundle, "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # procview-hook's time budget: whatever state the daemon is in (stopped,
 # dead with its mount left behind, absent, unstartable, never answering),
-# the hook exits within its 5 s budget, 0 (fail-open) or 3 (strict).
+# the hook exits within its budget (5 s, or half the runtime's timeout for
+# it), 0 (fail-open) or 3 (strict).
 # Elapsed times are only checked against the budget plus a second of
 # slack for a loaded machine: that is the behaviour, not a speed claim.
 . "$(dirname "$0")/lib.sh"
@@ -118,6 +119,24 @@ unshare -m --propagation private sh -c '
 	wait' sh "$W" "$HOOK" "$RECORDS" "$M1"
 grep -q 'procview-hook\[[0-9]*\]: container stopped-syslog: still not done after [0-9]* ms, giving up' "$W/syslog"
 ok $? "the watchdog's line goes to syslog too ($(tr '\n' ' ' <"$W/syslog" | head -c 300))"
+# 1b. The budget follows the runtime's timeout for this hook (half of
+# it): a config.json whose createRuntime hook is this one, by a link, with
+# timeout 2 gives up at 900 ms; with 16, at 7200 ms, past the default.
+with_timeout() { # with_timeout PATH SECONDS
+	printf '{"ociVersion":"1.0.2","root":{"path":"/"},"mounts":[],"hooks":{"createRuntime":[{"path":"%s","timeout":%s}]}}' \
+		"$1" "$2" >"$W/b/config.json"
+}
+ln -s "$HOOK" "$W/hook-link"
+with_timeout "$W/hook-link" 2
+LIMIT_MS=2000
+timed stopped-timeout2 "still not done after 900 ms" --mountpoint "$M1" --no-start
+with_timeout "$HOOK" 16
+LIMIT_MS=9000
+timed stopped-timeout16 "still not done after 7200 ms" --mountpoint "$M1" --no-start
+[ "$el" -ge 7200 ]
+ok $? "stopped-timeout16: waited past the default budget (${el} ms)"
+echo '{"ociVersion":"1.0.2","root":{"path":"/"},"mounts":[]}' >"$W/b/config.json"
+LIMIT_MS=6000
 kill -CONT $STOPPED
 
 # 2. A killed daemon's mount (ENOTCONN) and a daemon that cannot start.

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 static const char podman_state[] =
@@ -268,6 +269,57 @@ static void test_config(void)
 	   "config: a missing file names its path");
 }
 
+static bool named_hook(const char *path, void *arg)
+{
+	return strcmp(path, arg) == 0;
+}
+
+/* The runtime's timeout for the hook itself, and the budget it gives. */
+static void test_hook_timeout(void)
+{
+	static const char json[] =
+		"{\"root\":{\"path\":\"r\"},\"hooks\":{"
+		"\"prestart\":[{\"path\":\"/usr/bin/procview-hook\",\"timeout\":30}],"
+		"\"createRuntime\":[{\"path\":\"/other\",\"timeout\":1},"
+		"{\"path\":\"/usr/bin/procview-hook\",\"args\":[\"x\"],\"timeout\":20},"
+		"{\"path\":\"/usr/bin/procview-hook\"},"
+		"{\"path\":\"/usr/bin/procview-hook\",\"timeout\":\"9\"},"
+		"{\"timeout\":2}],"
+		"\"poststop\":{}}}";
+	struct oci_config cfg = { 0 };
+	_cleanup_free_ char *err = NULL;
+	char self[] = "/usr/bin/procview-hook";
+	int r;
+
+	r = oci_config_parse(json, strlen(json), "/b", &cfg, &err);
+	ok(r == 0, "hooks: odd entries do not fail the parse (%s)", err ? err : "");
+	is_u64(cfg.n_hooks, 4, "hooks: the four well-formed entries kept");
+	ok(cfg.hooks_note && strstr(cfg.hooks_note, "\"createRuntime\"[3].\"timeout\" is not a positive integer"),
+	   "hooks: the first odd entry is named (%s)", cfg.hooks_note ? cfg.hooks_note : "none");
+	is_u64(policy_hook_timeout(&cfg, "createRuntime", named_hook, self), 20,
+	       "hooks: createRuntime: our entry's timeout, not another hook's");
+	is_u64(policy_hook_timeout(&cfg, "prestart", named_hook, self), 30,
+	       "hooks: prestart: that stage's entry");
+	is_u64(policy_hook_timeout(&cfg, NULL, named_hook, self), 20,
+	       "hooks: stage unknown: the smaller of createRuntime's and prestart's");
+	is_u64(policy_hook_timeout(&cfg, "poststop", named_hook, self), 0,
+	       "hooks: no entry for the stage: no timeout");
+	oci_config_free(&cfg);
+
+	r = oci_config_parse("{\"root\":{\"path\":\"r\"},\"hooks\":[]}",
+			     strlen("{\"root\":{\"path\":\"r\"},\"hooks\":[]}"), "/b", &cfg, &err);
+	ok(r == 0 && cfg.n_hooks == 0 && cfg.hooks_note &&
+		   strcmp(cfg.hooks_note, "config.json: \"hooks\" is not an object") == 0,
+	   "hooks: not an object: noted, not fatal");
+	oci_config_free(&cfg);
+
+	is_u64(policy_budget_ms(0), POLICY_BUDGET_DEFAULT_MS, "budget: no timeout: the default");
+	is_u64(policy_budget_ms(10), 5000, "budget: timeout 10 s: 5 s");
+	is_u64(policy_budget_ms(1), 500, "budget: timeout 1 s: half a second");
+	is_u64(policy_budget_ms(600), POLICY_BUDGET_MAX_MS, "budget: never above the maximum");
+	is_u64(policy_budget_ms(INT_MAX), POLICY_BUDGET_MAX_MS, "budget: no overflow");
+}
+
 static void test_clean_path(void)
 {
 	static const char *const cases[][2] = {
@@ -298,6 +350,7 @@ int main(void)
 	test_read_bound();
 	test_nesting();
 	test_config();
+	test_hook_timeout();
 	test_clean_path();
 	return done_testing();
 }
