@@ -625,13 +625,28 @@ static int wait_answer(const struct daemon_opts *o, pid_t dpid, const char *unit
 	}
 }
 
-static int take_lock(int64_t deadline, int *out)
+/* The start lock of o's mountpoint: hook.lock for the default one,
+ * hook-<hash>.lock for another, so that hooks starting daemons on two
+ * mountpoints never wait for each other. */
+static void lock_path(const struct daemon_opts *o, char *buf, size_t size)
+{
+	uint8_t h[32];
+
+	if (strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0) {
+		snprintf(buf, size, "%s", HOOK_LOCK_PATH);
+		return;
+	}
+	sha256(o->mountpoint, strlen(o->mountpoint), h);
+	snprintf(buf, size, "%s/hook-%02x%02x%02x%02x.lock", HOOK_LOCK_DIR, h[0], h[1], h[2], h[3]);
+}
+
+static int take_lock(const char *path, int64_t deadline, int *out)
 {
 	_cleanup_close_ int fd = -1;
 
 	if (mkdir(HOOK_LOCK_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	fd = open(HOOK_LOCK_PATH, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	/* Bounded: a hook stuck holding it must not make every other hook
@@ -666,7 +681,7 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 {
 	_cleanup_close_ int lock = -1;
 	enum daemon_start how;
-	char unit[64] = "";
+	char unit[64] = "", lockp[64];
 	pid_t dpid = 0;
 	int r;
 
@@ -675,9 +690,10 @@ int daemon_ensure(const struct daemon_opts *o, char *why, size_t why_size)
 		return r;
 	if (r == -EAGAIN) /* a daemon still starting: starting another would not help */
 		goto wait;
-	r = take_lock(o->deadline_ms, &lock);
+	lock_path(o, lockp, sizeof(lockp));
+	r = take_lock(lockp, o->deadline_ms, &lock);
 	if (r < 0) {
-		snprintf(why, why_size, "%s: %s", HOOK_LOCK_PATH,
+		snprintf(why, why_size, "%s: %s", lockp,
 			 r == -ETIMEDOUT ? "held by another hook past our deadline" : strerror(-r));
 		return r;
 	}

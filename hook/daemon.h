@@ -1,12 +1,13 @@
 /* Make sure procviewd serves MOUNTPOINT, starting it if needed, within a
- * deadline. Concurrent hooks serialize on /run/procview/hook.lock and
- * start one daemon. */
+ * deadline. Concurrent hooks serialize on the mountpoint's start lock
+ * (/run/procview/hook.lock for the default one) and start one daemon. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#define DEFAULT_MOUNTPOINT "/var/lib/procview"
 #define HOOK_LOCK_DIR "/run/procview"
 #define HOOK_LOCK_PATH HOOK_LOCK_DIR "/hook.lock"
 #define DAEMON_UNIT "procview.service"

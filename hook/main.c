@@ -33,7 +33,6 @@
 
 #include "syscalls.h"
 
-#define DEFAULT_MOUNTPOINT "/var/lib/procview"
 #define DEFAULT_DAEMON BINDIR "/procviewd"
 
 /* The whole hook, start to exit, under any daemon state, gets a budget:

@@ -80,33 +80,73 @@ echo "operator.sh: $((p - s)) passed, $f failed, $s skipped"
 
 # The project's own suite, as `make check` runs it (its deps step is not
 # needed: the image has every package, and there is no network).
-PV_TESTS=""
+PV_TESTS="" PV_LANES=""
 [ -f /share/env ] && . /share/env
+PV_LANES=${PV_LANES:-2}
+# one TEST: run it through tests/run.sh; its output in /root/suite.TEST.log,
+# its seconds in $OUT/times. A test still running after TEST_TIMEOUT is
+# stopped and counted as failed, so a hang cannot eat the guest's time.
+one() {
+	ts=$(date +%s)
+	TESTS=$1 TIMES=1 TEST_TIMEOUT=${PV_TEST_TIMEOUT:-900} KEEP_OUT=$OUT/failed B=build \
+		sh tests/run.sh >"/root/suite.$1.log" 2>&1
+	# One write per test: two lanes append to the same log.
+	{
+		grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "/root/suite.$1.log"
+		echo "# $1: $(($(date +%s) - ts)) s"
+	} >"/root/suite.$1.block"
+	cat "/root/suite.$1.block"
+	echo "$1 $(($(date +%s) - ts))" >>"$OUT/times"
+}
+# lane TEST...: one after another.
+lane() { for t in "$@"; do one "$t"; done; }
 if [ "$PV_TESTS" = none ]; then
 	stamp "test suite not run (PROCVIEW_VM_TESTS=none)"
-else
-	# Every test, reliability.sh last (the longest: the others' results
-	# come first). A test still running after TEST_TIMEOUT is stopped and
-	# counted as failed, so a hang cannot eat the whole guest's time.
-	if [ -z "$PV_TESTS" ]; then
-		for t in build/tests/test_* tests/integration/*.sh; do
-			n=${t##*/}
-			[ "$n" = lib.sh ] || [ "$n" = reliability.sh ] || PV_TESTS="$PV_TESTS $n"
-		done
-		PV_TESTS="$PV_TESTS reliability.sh"
-	fi
+elif [ -n "$PV_TESTS" ]; then
 	stamp "test suite (tests/run.sh) on cgroup v2:$PV_TESTS"
-	i=0
-	for t in $PV_TESTS; do
-		i=$((i + 1))
-		ts=$(date +%s)
-		TESTS=$t TIMES=1 TEST_TIMEOUT=${PV_TEST_TIMEOUT:-900} KEEP_OUT=$OUT/failed B=build \
-			sh tests/run.sh >/root/suite.$i.log 2>&1
-		grep -v -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' /root/suite.$i.log
-		add_counts /root/suite.$i.log
-		echo "# $t: $(($(date +%s) - ts)) s"
-		echo "$t $(($(date +%s) - ts))" >>"$OUT/times"
+	lane $PV_TESTS
+else
+	# Every test. The emulated guest keeps about one of this machine's
+	# CPUs busy with one test at a time, so most run in PV_LANES lanes
+	# side by side (they use private mountpoints, cgroups and runtime
+	# roots). The ones that time things (the hook's budget, reads across
+	# renderer kills and load) run afterwards, alone.
+	alone="hook-budget.sh reliability.sh"
+	# Lanes are balanced by these seconds, measured in a guest (others
+	# count 10): longest first, each to the lane with the least so far.
+	weights="hook-runc.sh 300 seccomp-podman-installed.sh 210 runtime-containerd.sh 205
+		install.sh 90 runtime-sysinfo-docker.sh 65 runtime-docker.sh 50 hook-podman.sh 40
+		runtime-sysinfo-containerd.sh 40 seccomp-podman.sh 36 daemon-harden.sh 32
+		seccomp-daemon.sh 32 daemon.sh 31 seccomp-runc.sh 100 hook-attach.sh 20"
+	all=""
+	for t in build/tests/test_* tests/integration/*.sh; do
+		n=${t##*/}
+		case " lib.sh $alone " in *" $n "*) continue ;; esac
+		all="$all $n"
 	done
+	plan=$(for n in $all; do
+		w=$(echo $weights | tr ' ' '\n' | paste - - | awk -v n="$n" '$1 == n { print $2 }')
+		echo "${w:-10} $n"
+	done | sort -rn | awk -v lanes="$PV_LANES" '
+		{ best = 1; for (l = 2; l <= lanes; l++) if (sum[l] < sum[best]) best = l
+		  sum[best] += $1; list[best] = list[best] " " $2 }
+		END { for (l = 1; l <= lanes; l++) print list[l] }')
+	stamp "test suite (tests/run.sh) on cgroup v2, in $PV_LANES lanes, then$alone"
+	echo "$plan" | awk '{ print "lane " NR ":" $0 }'
+	pids=""
+	echo "$plan" >/root/lanes
+	while read -r tests; do
+		[ -n "$tests" ] || continue
+		lane $tests &
+		pids="$pids $!"
+	done </root/lanes
+	wait $pids
+	stamp "the lanes are done; alone:$alone"
+	lane $alone
+	PV_TESTS="$all $alone"
+fi
+if [ "$PV_TESTS" != none ]; then
+	for t in $PV_TESTS; do add_counts "/root/suite.$t.log"; done
 	echo "suite: $pass passed, $fail failed, $skip skipped (with the operator tests)"
 fi
 stamp "done"

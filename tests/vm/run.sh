@@ -9,6 +9,8 @@
 #   PROCVIEW_VM_KEEP=1   keep the share directory (results, console log)
 #   PROCVIEW_VM_TESTS    suite tests to run in the guest, as run.sh's TESTS
 #                        (default: all; "none": the operator tests only)
+#   PROCVIEW_VM_LANES    how many suite tests run side by side in the guest
+#                        (default 2; the timing ones always run alone)
 #   PROCVIEW_VM_TEST_TIMEOUT  seconds one suite test may run in the guest
 #                        before it is stopped and counted failed (default 900)
 #   PROCVIEW_VM_GUEST_BUILD=1  compile in the guest (about 7 min emulated)
@@ -54,8 +56,8 @@ else
 		tar -C "$share/src" -xf -
 fi
 cp "$here/guest.sh" "$share/guest.sh"
-printf "PV_TESTS='%s'\nPV_TEST_TIMEOUT='%s'\n" "${PROCVIEW_VM_TESTS:-}" \
-	"${PROCVIEW_VM_TEST_TIMEOUT:-}" >"$share/env"
+printf "PV_TESTS='%s'\nPV_TEST_TIMEOUT='%s'\nPV_LANES='%s'\n" "${PROCVIEW_VM_TESTS:-}" \
+	"${PROCVIEW_VM_TEST_TIMEOUT:-}" "${PROCVIEW_VM_LANES:-}" >"$share/env"
 
 # Compile here, natively, in the image's own root tree (chroot): the
 # guest's compiler, headers and libraries, so the binaries are the ones
