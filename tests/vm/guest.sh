@@ -131,7 +131,7 @@ else
 		{ best = 1; for (l = 2; l <= lanes; l++) if (sum[l] < sum[best]) best = l
 		  sum[best] += $1; list[best] = list[best] " " $2 }
 		END { for (l = 1; l <= lanes; l++) print list[l] }')
-	stamp "test suite (tests/run.sh) on cgroup v2, in $PV_LANES lanes, then$alone"
+	stamp "test suite (tests/run.sh) on cgroup v2, in $PV_LANES lanes, then alone:$alone"
 	echo "$plan" | awk '{ print "lane " NR ":" $0 }'
 	pids=""
 	echo "$plan" >/root/lanes
