@@ -188,32 +188,50 @@ static void test_v1(const char *dir, enum cg_layout want)
 	cg_root_free(r);
 }
 
-/* One real v1 cgroup with a 256M limit on this machine. */
+/* One real cgroup with a 256M limit on this machine: v1's memory
+ * hierarchy where there is one, else the unified tree (check-vm's guest). */
 static void test_real(void)
 {
 	char dir[128], path[192];
+	const char *base, *file, *layout;
 	struct cg_root *r = NULL;
 	struct cg_memory m;
+	bool v1 = access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK) == 0;
 	FILE *f;
 
-	if (geteuid() != 0 || access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK) != 0) {
-		ok(1, "real v1 cgroup # SKIP needs root and a v1 memory hierarchy");
+	base = v1 ? "/sys/fs/cgroup/memory" : "/sys/fs/cgroup";
+	file = v1 ? "memory.limit_in_bytes" : "memory.max";
+	layout = v1 ? "v1" : "v2";
+	if (!v1) {
+		char ctl[256] = "";
+
+		f = fopen("/sys/fs/cgroup/cgroup.subtree_control", "re");
+		if (f) {
+			if (!fgets(ctl, sizeof(ctl), f))
+				ctl[0] = '\0';
+			fclose(f);
+		}
+		if (!strstr(ctl, "memory"))
+			base = NULL;
+	}
+	if (geteuid() != 0 || !base) {
+		ok(1, "real cgroup # SKIP needs root and a memory controller (v1, or v2 delegated)");
 		return;
 	}
-	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory/pvtest-cg-%d", (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/pvtest-cg-%d", base, (int)getpid());
 	if (mkdir(dir, 0755) < 0) {
 		ok(0, "mkdir %s", dir);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "we");
 	if (f) {
 		fputs("268435456\n", f);
 		fclose(f);
 	}
 	ok(cg_root_open("/sys/fs/cgroup", &r) == 0, "real: open /sys/fs/cgroup");
-	ok(cg_read_memory(r, dir + strlen("/sys/fs/cgroup/memory"), &m) == 0 && m.limit == 268435456,
-	   "real: a 256M v1 cgroup reads 268435456");
+	ok(cg_read_memory(r, dir + strlen(base), &m) == 0 && m.limit == 268435456,
+	   "real: a 256M %s cgroup reads 268435456", layout);
 	cg_root_free(r);
 	rmdir(dir);
 }
