@@ -315,10 +315,10 @@ int main(int argc, char **argv)
 
 	/* No transparent huge pages: our few MB are spread over a dozen
 	 * thread stacks and two malloc arenas. Where THP is "always" (Debian's
-	 * kernels; stacks are exempt (MAP_STACK) only since 6.8) each stack's first touch,
-	 * or khugepaged's collapse later, costs 2 MB: the renderer's RSS rose
-	 * in 2 MB steps at rest in check-vm's 6.1 guest. Inherited by the
-	 * renderer and heal workers, across exec. */
+	 * kernels; MAP_STACK stacks are exempt only since 6.8) each stack's
+	 * first touch, or khugepaged's collapse later, costs 2 MB: the
+	 * renderer's RSS rose 2-3 MB over two load rounds in check-vm's 6.1
+	 * guest. Inherited by the renderer and heal workers, across exec. */
 	(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	parse_args(argc, argv, &o);
 	o.argv = argv;
