@@ -496,18 +496,27 @@ enum daemon_start daemon_start_plan(const struct daemon_opts *o)
 	return START_TRANSIENT;
 }
 
-void daemon_unit_name(const struct daemon_opts *o, enum daemon_start how, char *buf, size_t size)
+/* Eight hex digits of the mountpoint's SHA-256: what names its transient
+ * unit and its start lock, so that two mountpoints never collide. */
+static void mountpoint_tag(const char *mnt, char tag[9])
 {
 	uint8_t h[32];
 
-	/* The installed unit, or a transient one named after the mountpoint,
-	 * so that two mountpoints never collide. */
+	sha256(mnt, strlen(mnt), h);
+	snprintf(tag, 9, "%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
+}
+
+void daemon_unit_name(const struct daemon_opts *o, enum daemon_start how, char *buf, size_t size)
+{
+	char tag[9];
+
+	/* The installed unit, or a transient one named after the mountpoint. */
 	if (how == START_UNIT || o->unit_paths) {
 		snprintf(buf, size, "%s", DAEMON_UNIT);
 		return;
 	}
-	sha256(o->mountpoint, strlen(o->mountpoint), h);
-	snprintf(buf, size, "procview-%02x%02x%02x%02x.service", h[0], h[1], h[2], h[3]);
+	mountpoint_tag(o->mountpoint, tag);
+	snprintf(buf, size, "procview-%s.service", tag);
 }
 
 int daemon_start_argv(const struct daemon_opts *o, enum daemon_start how, char **argv,
@@ -630,14 +639,14 @@ static int wait_answer(const struct daemon_opts *o, pid_t dpid, const char *unit
  * mountpoints never wait for each other. */
 static void lock_path(const struct daemon_opts *o, char *buf, size_t size)
 {
-	uint8_t h[32];
+	char tag[9];
 
 	if (strcmp(o->mountpoint, DEFAULT_MOUNTPOINT) == 0) {
 		snprintf(buf, size, "%s", HOOK_LOCK_PATH);
 		return;
 	}
-	sha256(o->mountpoint, strlen(o->mountpoint), h);
-	snprintf(buf, size, "%s/hook-%02x%02x%02x%02x.lock", HOOK_LOCK_DIR, h[0], h[1], h[2], h[3]);
+	mountpoint_tag(o->mountpoint, tag);
+	snprintf(buf, size, "%s/hook-%s.lock", HOOK_LOCK_DIR, tag);
 }
 
 static int take_lock(const char *path, int64_t deadline, int *out)

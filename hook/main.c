@@ -158,7 +158,6 @@ static void watchdog_start(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
-
 	pthread_condattr_t ca;
 
 	/* now_ms() is CLOCK_MONOTONIC: so is the condition's clock. */
