@@ -124,10 +124,9 @@ else
 		case " lib.sh $alone " in *" $n "*) continue ;; esac
 		all="$all $n"
 	done
-	plan=$(for n in $all; do
-		w=$(echo $weights | tr ' ' '\n' | paste - - | awk -v n="$n" '$1 == n { print $2 }')
-		echo "${w:-10} $n"
-	done | sort -rn | awk -v lanes="$PV_LANES" '
+	plan=$(printf '%s\n' $all | awk -v w="$weights" '
+		BEGIN { n = split(w, a); for (i = 1; i < n; i += 2) secs[a[i]] = a[i + 1] }
+		{ print ($1 in secs ? secs[$1] : 10), $1 }' | sort -rn | awk -v lanes="$PV_LANES" '
 		{ best = 1; for (l = 2; l <= lanes; l++) if (sum[l] < sum[best]) best = l
 		  sum[best] += $1; list[best] = list[best] " " $2 }
 		END { for (l = 1; l <= lanes; l++) print list[l] }')
