@@ -160,6 +160,7 @@ static int spawn(struct holder *h, int flags, pid_t replace_pid)
 	h->ctl = sp[0];
 	h->renderer = pid;
 	h->ready_ms = 0;
+	log_msg(LOG_DEBUG, "renderer pid %d started", (int)pid);
 	if (h->sc.relay) {
 		int mine[SC_RELAY_CHANNELS];
 
@@ -489,8 +490,13 @@ static int loop(struct holder *h)
 				       { .fd = h->lsock, .events = POLLIN } };
 		int timeout = -1, r;
 
-		if (h->respawn_at > 0)
-			timeout = (int)MAX(0, h->respawn_at - monotonic_ms());
+		/* Due or overdue: 0, never -1 ("forever"), or no renderer
+		 * would ever come back (seen in check-vm). */
+		if (h->respawn_at > 0) {
+			int64_t left = h->respawn_at - monotonic_ms();
+
+			timeout = left > 0 ? (int)MIN(left, (int64_t)INT_MAX) : 0;
+		}
 		if (poll(p, 3, timeout) < 0 && errno != EINTR)
 			return RUN_STOP;
 		if (h->respawn_at > 0 && monotonic_ms() >= h->respawn_at) {

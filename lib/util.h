@@ -42,7 +42,26 @@ static inline void fclosep(FILE **f)
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Each argument evaluated once: MAX(0, deadline - now()) must not read
+ * the clock twice (a tick between the reads made it -1, poll's "forever").
+ * __COUNTER__ keeps nested uses' temporaries apart. */
+#define PV_CAT_(a, b) a##b
+#define PV_CAT(a, b) PV_CAT_(a, b)
+#define MIN(a, b) PV_MIN_(a, b, __COUNTER__)
+#define MAX(a, b) PV_MAX_(a, b, __COUNTER__)
+#define PV_MIN_(a, b, u)                                                   \
+	__extension__({                                                    \
+		__typeof__(a) PV_CAT(_min_a, u) = (a);                     \
+		__typeof__(b) PV_CAT(_min_b, u) = (b);                     \
+		PV_CAT(_min_a, u) < PV_CAT(_min_b, u) ? PV_CAT(_min_a, u)  \
+						      : PV_CAT(_min_b, u); \
+	})
+#define PV_MAX_(a, b, u)                                                   \
+	__extension__({                                                    \
+		__typeof__(a) PV_CAT(_max_a, u) = (a);                     \
+		__typeof__(b) PV_CAT(_max_b, u) = (b);                     \
+		PV_CAT(_max_a, u) > PV_CAT(_max_b, u) ? PV_CAT(_max_a, u)  \
+						      : PV_CAT(_max_b, u); \
+	})
 
 #define PROCVIEW_VERSION "0.1.0"

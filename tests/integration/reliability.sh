@@ -55,6 +55,18 @@ while not os.path.exists(sys.argv[2]):
 rest = os.read(fd, 65536)
 print("ok" if head and rest else "short")
 PY
+# The readers run under a bound: a read that never returns fails the test
+# within two minutes, with the daemon's state, instead of hanging it.
+PY="timeout -s KILL 120 python3"
+# hung OUT LOG: OUT empty means its reader was stopped; say what the
+# daemon was doing (LOG: its log).
+hung() {
+	[ -s "$W/$1" ] && return 0
+	echo "# $1: a read never returned; stopped after 120 s. The daemon's log:"
+	tail -20 "$W/$2" | sed 's/^/#   /'
+	for c in /sys/fs/fuse/connections/*/waiting; do echo "#   $c: $(cat "$c")"; done
+	ps -eo pid,ppid,stat,wchan:24,args | grep -E '[p]rocviewd|[p]v-renderer' | sed 's/^/#   /'
+}
 sh "$ROOT/scripts/mkrootfs.sh" "$W/rootfs-template"
 
 # A container that checks its MemTotal 100 times a second, forever. No
@@ -96,9 +108,9 @@ A_ST=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$(cat "$W/a.pid")/stat)
 A_FILE=$MNT/containers/$(cat "$W/a.pid")-$A_ST/proc/meminfo
 f_before=$(fails a)
 o_before=$(oks a)
-python3 "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed1" &
+$PY "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed1" &
 TP=$!
-python3 "$W/across.py" "$MNT/proc/meminfo" "$W/killed" >"$W/across1" &
+$PY "$W/across.py" "$MNT/proc/meminfo" "$W/killed" >"$W/across1" &
 AP=$!
 sleep 1
 kill -9 "$r1"
@@ -111,12 +123,14 @@ for _ in $(seq 200); do
 	sleep 0.01
 done
 wait $TP $AP
+hung timed1 d1.log
 read -r n bad worst <"$W/timed1"
 sleep 0.3
 is "$(fails a):$(fails b)" "$f_before:$(fails b)" "renderer kill -9: zero failed reads in container a ($(($(oks a) - o_before)) reads) and b"
 is "$bad" 0 "renderer kill -9: zero failed host reads of the per-container and per-reader files ($n reads)"
 [ "$worst" -lt 1000 ]
 ok $? "renderer kill -9: no read blocked for 1 s or more (longest ${worst} ms)"
+hung across1 d1.log
 is "$(cat "$W/across1")" ok "a file opened before the kill reads on after it"
 [ -n "$back" ] && [ "$(daemons_on)" = "$holder" ]
 ok $? "the holder ($holder) stays and names a new renderer ($(renderer)) in the pid file"
@@ -127,7 +141,7 @@ echo "# renderer kill -9: $bad of $n host reads failed, longest read ${worst} ms
 
 # A crash loop backs off instead of spinning, and still loses nothing.
 f_before=$(fails a)
-python3 "$W/timed.py" 4 "$A_FILE" >"$W/timed2" &
+$PY "$W/timed.py" 4 "$A_FILE" >"$W/timed2" &
 TP=$!
 for _ in 1 2 3 4; do
 	sleep 0.3
@@ -137,6 +151,7 @@ for _ in 1 2 3 4; do
 	for _ in $(seq 300); do [ "$(renderer)" != "$r" ] && break; sleep 0.01; done
 done
 wait $TP
+hung timed2 d1.log
 read -r n bad worst <"$W/timed2"
 sleep 1
 is "$bad:$(fails a)" "0:$f_before" "four renderer kills in a row: zero failed reads ($n host reads, longest ${worst} ms)"
@@ -187,13 +202,14 @@ old_r=$(renderer)
 layers0=$(layers)
 f_before=$(fails a)
 o_before=$(oks a)
-python3 "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed3" &
+$PY "$W/timed.py" 3 "$A_FILE" "$MNT/proc/meminfo" >"$W/timed3" &
 TP=$!
 sleep 0.5
 "$DAEMON" -f --replace "$MNT" >"$W/d3.log" 2>&1 &
 wait_for 120 sh -c "! kill -0 $old 2>/dev/null && ! kill -0 $old_r 2>/dev/null"
 ok $? "the old holder and renderer exited after the replace"
 wait $TP
+hung timed3 d3.log
 read -r n bad worst <"$W/timed3"
 is "$bad" 0 "zero failed host reads during the replace ($n reads, longest ${worst} ms)"
 [ "$worst" -lt 1000 ]
@@ -360,9 +376,9 @@ layers6=$(grep -c " $M6[ /]" /proc/self/mountinfo)
 R6=$(renderer6)
 [ -n "$R6" ] && [ "$R6" != "$H6" ] && ! ls -l /proc/"$R6"/fd 2>/dev/null | grep -q /dev/fuse
 ok $? "no RESEND: the renderer ($R6) holds no /dev/fuse fd, only the holder's channels"
-python3 "$W/timed.py" 6 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed6" &
+$PY "$W/timed.py" 6 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed6" &
 TP=$!
-python3 "$W/across.py" "$M6/proc/meminfo" "$W/killed6" >"$W/across6" &
+$PY "$W/across.py" "$M6/proc/meminfo" "$W/killed6" >"$W/across6" &
 AP=$!
 # Per-reader reads that each go to the daemon: a new reader (cat) per read.
 for j in 1 2 3; do
@@ -379,6 +395,7 @@ for k in 1 2 3; do
 	sleep 1.2
 done
 wait $TP $AP
+hung timed6 d6.log
 read -r n bad worst <"$W/timed6"
 for j in 1 2 3; do wait_for 120 sh -c "[ \$(wc -l <'$W/nr$j') -ge 300 ]"; done
 kill -0 "$H6"
@@ -387,13 +404,14 @@ is "$bad" 0 "no RESEND: zero failed host reads across three renderer kills ($n r
 [ "$worst" -lt 1000 ]
 ok $? "no RESEND: no read blocked for 1 s or more (longest ${worst} ms)"
 is "$(cat "$W"/nr1 "$W"/nr2 "$W"/nr3 | grep -vc '^1$')" 0 "no RESEND: 900 fresh readers across the kills all read meminfo"
+hung across6 d6.log
 is "$(cat "$W/across6")" ok "no RESEND: a file opened before a kill reads on after it"
 grep -q "fuse relay: [1-9][0-9]* requests" "$W/d6.log"
 ok $? "the holder relayed the requests ($(grep -o 'fuse relay: .*' "$W/d6.log" | tail -1))"
 echo "# no RESEND, renderer kill -9 x3: $bad of $n host reads failed, longest ${worst} ms"
 # A live replace is a handoff here too: the old holder stops reading the
 # kernel and lets its renderer answer what it took before it goes.
-python3 "$W/timed.py" 3 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed7" &
+$PY "$W/timed.py" 3 "$M6/proc/meminfo" "$M6/proc/meminfo" >"$W/timed7" &
 TP=$!
 sleep 0.5
 PROCVIEW_NO_RESEND=1 "$DAEMON" -f --no-seccomp --record-dir "$W/rec6" --replace "$M6" >"$W/d7.log" 2>&1 &
@@ -401,6 +419,7 @@ H7=$!
 wait_for 60 sh -c "! kill -0 $H6 2>/dev/null"
 ok $? "no RESEND: the old holder exited after the replace"
 wait $TP
+hung timed7 d7.log
 read -r n bad worst <"$W/timed7"
 is "$bad" 0 "no RESEND: zero failed host reads during the replace ($n reads, longest ${worst} ms)"
 is "$(grep -c " $M6[ /]" /proc/self/mountinfo)" "$layers6" "no RESEND: a handoff, not a remount (no new mount layer)"

@@ -6,12 +6,42 @@
 #include "mountpoint.h"
 #include "procfs.h"
 #include "tap.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+
+/* A clock that moves on by 1 ms at each read. */
+static int64_t ticks;
+static int64_t tick(void)
+{
+	return ticks++;
+}
+
+/* The holder's respawn timeout, MAX(0, due - now()): with the old macros
+ * a tick between two reads of the clock made it -1, poll's "forever",
+ * and a dead renderer was never restarted. */
+static void test_min_max(void)
+{
+	int64_t due;
+	int64_t v;
+	int n = 0;
+
+	ticks = 100;
+	due = 100;
+	v = MAX(0, due - tick());
+	is_u64(ticks, 101, "MAX reads its arguments once");
+	ok(v == 0, "MAX(0, due - now()) is 0 when due, not -1 (got %lld)", (long long)v);
+	v = MIN(5, tick() - 100);
+	is_u64(ticks, 102, "MIN reads its arguments once");
+	ok(v == 1, "MIN(5, now() - 100) is the value read (got %lld)", (long long)v);
+	v = MIN((int64_t)50 << MIN(n++, 8), 2000);
+	ok(v == 50 && n == 1, "nested MIN: one increment, 50 << 0");
+	ok(MAX(-3, -7) == -3 && MIN(2u, 9u) == 2u, "plain values");
+}
 
 static void test_cpuset(void)
 {
@@ -143,6 +173,7 @@ static void test_mountinfo(void)
 
 int main(void)
 {
+	test_min_max();
 	test_mountpoint_norm();
 	test_mountinfo();
 	test_cpuset();
